@@ -1,0 +1,83 @@
+/* lock.h: the one interface every lock in memlab implements, and the registry that lists them. */
+#ifndef MEMLAB_LOCK_H
+#define MEMLAB_LOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What a registry entry protects and how it is driven.
+ *   LOCK_MUTEX : lock/unlock give mutual exclusion.
+ *   LOCK_RW    : lock/unlock are the writer side; read_lock/read_unlock let
+ *                readers share with each other but never with a writer.
+ *   LOCK_CONFIG: a read-mostly published value (copy-on-write).  lock/unlock
+ *                serialize writers; read_lock/read_unlock bracket a reader's
+ *                use of cfg_get()'s snapshot; readers run alongside writers. */
+enum lock_kind { LOCK_MUTEX, LOCK_RW, LOCK_CONFIG };
+
+enum lock_flags {
+    LOCK_FIFO = 1u << 0,     /* waiters acquire in arrival order */
+    LOCK_SLEEPS = 1u << 1,   /* waiters park in the kernel (futex) instead of spinning forever */
+    LOCK_BASELINE = 1u << 2, /* not ours: glibc's, here to compare against */
+};
+
+/* One algorithm.  Every function receives the lock (size bytes, cache-line
+ * aligned, zeroed before init) and the calling thread's node: node_size
+ * bytes, cache-line aligned, private to one thread and one lock, and kept
+ * alive from thread_enter to thread_exit.  Locks with node_size == 0 get
+ * NULL.  Optional functions are NULL when the lock does not have them. */
+struct lock_ops {
+    const char *name;
+    const char *summary; /* one line for --list */
+    enum lock_kind kind;
+    unsigned flags;
+    size_t size;
+    size_t node_size;
+
+    int (*init)(void *lock); /* 0 or an errno value */
+    void (*destroy)(void *lock);
+    void (*lock)(void *lock, void *node);
+    void (*unlock)(void *lock, void *node);
+    bool (*trylock)(void *lock, void *node); /* optional: true when acquired */
+
+    /* LOCK_RW and LOCK_CONFIG */
+    void (*read_lock)(void *lock, void *node);
+    void (*read_unlock)(void *lock, void *node);
+
+    /* Optional: a thread announces itself before its first use of the lock
+     * and leaves after its last (readers of cowcfg register a slot). */
+    void (*thread_enter)(void *lock, void *node);
+    void (*thread_exit)(void *lock, void *node);
+
+    /* LOCK_CONFIG: cfg_get returns the current version; valid until the
+     * caller's read_unlock (or, for a writer, until its unlock).
+     * cfg_publish installs a malloc'd version while holding lock(); the lock
+     * frees the old one once no reader can still hold it. */
+    const void *(*cfg_get)(void *lock);
+    void (*cfg_publish)(void *lock, void *version);
+
+    /* Optional, for tests of FIFO order: how many threads wait behind the
+     * holder.  holder_node is the node the caller holds the lock with
+     * (queue locks count the links behind it). */
+    unsigned (*waiters)(void *lock, void *holder_node);
+};
+
+/* The registry: every algorithm, then the glibc baselines, NULL-terminated. */
+extern const struct lock_ops *const lock_registry[];
+
+/* The registry entry called name, or NULL. */
+const struct lock_ops *lock_find(const char *name);
+
+/* Allocate and init a lock (NULL and errno set when init fails);
+ * lock_free destroys and frees it. */
+void *lock_new(const struct lock_ops *ops);
+void lock_free(const struct lock_ops *ops, void *lock);
+
+/* A thread's node for one lock (NULL when node_size is 0); free with free(). */
+void *lock_node_new(const struct lock_ops *ops);
+
+/* Misuse of a lock (unlocking one that is not held, a failing glibc call) is
+ * a bug in the caller: print what happened and abort, as Go's
+ * "fatal error: sync: unlock of unlocked mutex" does. */
+_Noreturn void lock_fatal(const char *what);
+
+#endif

@@ -1,0 +1,103 @@
+/* sys.c: futex, clock, pinning and allocation helpers declared in sys.h. */
+#include "locks/sys.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The futex word is an atomic_uint; the kernel reads it as a plain aligned
+ * 32-bit int, which is what atomic_uint is on every Linux ABI. */
+_Static_assert(sizeof(atomic_uint) == 4, "futex words are 32 bits");
+
+int futex_wait(atomic_uint *word, unsigned expected, uint64_t timeout_ns)
+{
+    struct timespec ts, *tsp = NULL;
+    if (timeout_ns) {
+        ts.tv_sec = (time_t)(timeout_ns / 1000000000u);
+        ts.tv_nsec = (long)(timeout_ns % 1000000000u);
+        tsp = &ts;
+    }
+    long rc = syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, tsp, NULL, 0);
+    if (rc == -1 && errno == EAGAIN)
+        return 0; /* *word had already changed: as good as a wake-up */
+    return rc == 0 ? 0 : -1;
+}
+
+int futex_wake(atomic_uint *word, int n)
+{
+    return (int)syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void spin_ns(uint64_t ns)
+{
+    if (ns == 0)
+        return;
+    uint64_t end = now_ns() + ns;
+    while (now_ns() < end)
+        cpu_relax();
+}
+
+void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+int online_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+int nth_allowed_cpu(int n)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return n;
+    int count = CPU_COUNT(&set);
+    if (count == 0)
+        return 0;
+    n %= count;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &set) && n-- == 0)
+            return cpu;
+    return 0;
+}
+
+int pin_to_cpu(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+void *xaligned_alloc(size_t size)
+{
+    size_t rounded = (size + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+    void *p = aligned_alloc(CACHE_LINE, rounded ? rounded : CACHE_LINE);
+    if (!p) {
+        fprintf(stderr, "memlab: out of memory allocating %zu bytes\n", size);
+        abort();
+    }
+    memset(p, 0, rounded ? rounded : CACHE_LINE);
+    return p;
+}

@@ -1,0 +1,73 @@
+/* sys.h: the small machine helpers every part of memlab includes (futex, pause, padding, pinning, clocks). */
+#ifndef MEMLAB_SYS_H
+#define MEMLAB_SYS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* x86-64 moves memory between cores in 64-byte lines.  Two hot variables
+ * written by different threads must not share one, or every write by one
+ * thread steals the line from the other (false sharing). */
+#define CACHE_LINE 64
+#define CACHE_ALIGNED _Alignas(CACHE_LINE)
+
+/* Tell the CPU we are in a spin-wait loop.  On x86 this is PAUSE: it stops
+ * the core from speculating ahead through the loop (so leaving it does not
+ * pay for a memory-order mis-speculation) and gives the sibling hyperthread
+ * the pipeline for ~40-140 cycles.  It is also a compiler barrier. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    atomic_signal_fence(memory_order_seq_cst); /* compiler-only: re-read memory each spin */
+}
+
+/* futex_wait: sleep while *word == expected, until futex_wake on the same
+ * word, a signal, or timeout_ns (0 means no timeout) passes.  The kernel
+ * checks *word == expected and queues the caller atomically, which is what
+ * makes "check the lock word, then sleep" free of lost wake-ups.  Returns 0
+ * when woken (or the value had already changed), or -1 with errno set to
+ * ETIMEDOUT, EINTR or EAGAIN.  Callers always re-check their condition:
+ * wake-ups can be spurious. */
+int futex_wait(atomic_uint *word, unsigned expected, uint64_t timeout_ns);
+
+/* futex_wake: wake up to n threads sleeping on word; returns how many woke. */
+int futex_wake(atomic_uint *word, int n);
+
+/* Monotonic clock in nanoseconds (CLOCK_MONOTONIC, through the vDSO: ~20 ns). */
+uint64_t now_ns(void);
+
+/* Busy-wait about ns nanoseconds without sleeping (a stand-in for work). */
+void spin_ns(uint64_t ns);
+
+/* Sleep the calling thread for ns nanoseconds. */
+void sleep_ns(uint64_t ns);
+
+/* Number of CPUs this process may run on. */
+int online_cpus(void);
+
+/* Pin the calling thread to one CPU; returns 0 or an errno value. */
+int pin_to_cpu(int cpu);
+
+/* The n-th CPU (counting from 0, wrapping) in this process's affinity mask,
+ * so pinning works inside containers and taskset'd shells. */
+int nth_allowed_cpu(int n);
+
+/* Memory aligned to a cache line and zeroed; abort()s when out of memory
+ * (a teaching lab has nothing sensible to do then). Free with free(). */
+void *xaligned_alloc(size_t size);
+
+/* xorshift64: a tiny per-thread random generator for backoff and mixes. */
+static inline uint64_t xorshift64(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}
+
+#endif
