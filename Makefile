@@ -42,8 +42,11 @@ PROGRAMS := $(LOCK_PROGRAMS:%=$(BUILD)/bin/%)
 # Every */tests/test_*.c is one CMocka program, linked with the libraries.
 TEST_SRCS := $(wildcard locks/tests/test_*.c)
 TESTS := $(TEST_SRCS:%.c=$(BUILD)/tests/%)
+# Further suites `make test` runs after the unit tests (each part appends its own).
+TEST_EXTRA :=
 
 .PHONY: all deps test tsan asan check clean help
+.SECONDARY: # keep objects make would treat as intermediate (test objects), so rebuilds are incremental
 .DEFAULT_GOAL := all
 
 all: deps $(PROGRAMS) $(TESTS) ## build the library, programs and tests (the default)
@@ -52,7 +55,7 @@ deps: ## install missing Debian packages (scripts/deps.sh; silent when all prese
 	$(Q)scripts/deps.sh
 
 test: all ## build and run every test (the README's test command)
-	$(Q)$(MAKE) --no-print-directory check
+	$(Q)$(MAKE) --no-print-directory check $(TEST_EXTRA)
 
 tsan: deps ## build the tests with ThreadSanitizer into build/tsan and run them
 	$(Q)$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread check
@@ -69,7 +72,7 @@ clean: ## remove build/
 	rm -rf build
 
 help: ## list the targets
-	@grep -E '^[a-z][a-z_-]*:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
+	@grep -hE '^[a-z][a-z_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  %-8s %s\n", $$1, $$2 }'
 
 # ---- rules ----------------------------------------------------------------

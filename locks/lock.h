@@ -6,13 +6,13 @@
 #include <stddef.h>
 
 /* What a registry entry protects and how it is driven.
- *   LOCK_MUTEX : lock/unlock give mutual exclusion.
- *   LOCK_RW    : lock/unlock are the writer side; read_lock/read_unlock let
+ *   LOCK_KIND_MUTEX : lock/unlock give mutual exclusion.
+ *   LOCK_KIND_RW    : lock/unlock are the writer side; read_lock/read_unlock let
  *                readers share with each other but never with a writer.
- *   LOCK_CONFIG: a read-mostly published value (copy-on-write).  lock/unlock
+ *   LOCK_KIND_CONFIG: a read-mostly published value (copy-on-write).  lock/unlock
  *                serialize writers; read_lock/read_unlock bracket a reader's
  *                use of cfg_get()'s snapshot; readers run alongside writers. */
-enum lock_kind { LOCK_MUTEX, LOCK_RW, LOCK_CONFIG };
+enum lock_kind { LOCK_KIND_MUTEX, LOCK_KIND_RW, LOCK_KIND_CONFIG };
 
 enum lock_flags {
     LOCK_FIFO = 1u << 0,     /* waiters acquire in arrival order */
@@ -39,7 +39,7 @@ struct lock_ops {
     void (*unlock)(void *lock, void *node);
     bool (*trylock)(void *lock, void *node); /* optional: true when acquired */
 
-    /* LOCK_RW and LOCK_CONFIG */
+    /* LOCK_KIND_RW and LOCK_KIND_CONFIG */
     void (*read_lock)(void *lock, void *node);
     void (*read_unlock)(void *lock, void *node);
 
@@ -48,16 +48,17 @@ struct lock_ops {
     void (*thread_enter)(void *lock, void *node);
     void (*thread_exit)(void *lock, void *node);
 
-    /* LOCK_CONFIG: cfg_get returns the current version; valid until the
+    /* LOCK_KIND_CONFIG: cfg_get returns the current version; valid until the
      * caller's read_unlock (or, for a writer, until its unlock).
      * cfg_publish installs a malloc'd version while holding lock(); the lock
      * frees the old one once no reader can still hold it. */
     const void *(*cfg_get)(void *lock);
     void (*cfg_publish)(void *lock, void *version);
 
-    /* Optional, for tests of FIFO order: how many threads wait behind the
-     * holder.  holder_node is the node the caller holds the lock with
-     * (queue locks count the links behind it). */
+    /* Optional: how many threads are waiting for the lock right now (a
+     * snapshot), so tests can tell when a thread has queued.  holder_node is
+     * the node the caller holds the lock with, if it does: queue locks such
+     * as mcs count the links behind it. */
     unsigned (*waiters)(void *lock, void *holder_node);
 };
 

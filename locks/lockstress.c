@@ -65,7 +65,7 @@ static unsigned parse_whole(const char *flag, const char *text, double lo, doubl
 
 static const char *kind_name(enum lock_kind k)
 {
-    return k == LOCK_MUTEX ? "mutex" : k == LOCK_RW ? "rwlock" : "config";
+    return k == LOCK_KIND_MUTEX ? "mutex" : k == LOCK_KIND_RW ? "rwlock" : "config";
 }
 
 static void list_locks(void)
@@ -161,9 +161,9 @@ int main(int argc, char **argv)
     cfg.ops = lock_find(name);
     if (!cfg.ops)
         bad_usage("unknown lock '%s' (see lockstress --list)", name);
-    if (cfg.ops->kind == LOCK_MUTEX && read_pct_given)
+    if (cfg.ops->kind == LOCK_KIND_MUTEX && read_pct_given)
         bad_usage("--read-pct needs a reader-writer lock or a config; '%s' is a mutex", name);
-    if (cfg.ops->kind != LOCK_MUTEX && !read_pct_given)
+    if (cfg.ops->kind != LOCK_KIND_MUTEX && !read_pct_given)
         cfg.read_pct = 90;
 
     struct stress_result *r = malloc(sizeof *r);

@@ -113,7 +113,7 @@ static void mcs_destroy(void *l) { (void)l; }
 const struct lock_ops mcs_ops = {
     .name = "mcs",
     .summary = "MCS queue lock: FIFO, each waiter spins on a flag in its own node",
-    .kind = LOCK_MUTEX,
+    .kind = LOCK_KIND_MUTEX,
     .flags = LOCK_FIFO,
     .size = sizeof(struct mcs),
     .node_size = sizeof(struct mcs_node),

@@ -24,6 +24,11 @@
 
 enum { UNLOCKED = 0, LOCKED = 1, CONTENDED = 2 };
 
+void mutex_barging_init(struct mutex_barging *m)
+{
+    atomic_init(&m->word, UNLOCKED);
+}
+
 bool mutex_barging_trylock(struct mutex_barging *m)
 {
     unsigned expected = UNLOCKED;
@@ -60,7 +65,7 @@ void mutex_barging_unlock(struct mutex_barging *m)
 
 static int barging_init(void *l)
 {
-    atomic_init(&((struct mutex_barging *)l)->word, UNLOCKED);
+    mutex_barging_init(l);
     return 0;
 }
 static void barging_destroy(void *l) { (void)l; }
@@ -71,7 +76,7 @@ static bool barging_trylock(void *l, void *node) { (void)node; return mutex_barg
 const struct lock_ops mutex_barging_ops = {
     .name = "mutex_barging",
     .summary = "futex mutex 0/1/2: unlock wakes one sleeper, but running threads barge in first",
-    .kind = LOCK_MUTEX,
+    .kind = LOCK_KIND_MUTEX,
     .flags = LOCK_SLEEPS,
     .size = sizeof(struct mutex_barging),
     .init = barging_init,

@@ -14,8 +14,16 @@ struct mutex_barging {
 
 #define MUTEX_BARGING_INIT {0}
 
+void mutex_barging_init(struct mutex_barging *m);
 void mutex_barging_lock(struct mutex_barging *m);
 bool mutex_barging_trylock(struct mutex_barging *m);
 void mutex_barging_unlock(struct mutex_barging *m);
+
+/* A racy peek for spinners: true when the lock looked free just now.
+ * relaxed: only a hint before a trylock, which is what acquires. */
+static inline bool mutex_barging_looks_free(struct mutex_barging *m)
+{
+    return atomic_load_explicit(&m->word, memory_order_relaxed) == 0;
+}
 
 #endif

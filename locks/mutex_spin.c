@@ -33,7 +33,7 @@ struct mutex_spin {
 static int spin_init(void *l)
 {
     struct mutex_spin *m = l;
-    atomic_init(&m->inner.word, 0);
+    mutex_barging_init(&m->inner);
     atomic_init(&m->spin_estimate, 0);
     m->multi_cpu = online_cpus() > 1;
     return 0;
@@ -50,9 +50,7 @@ static bool spin_for_lock(struct mutex_spin *m)
         limit = SPIN_MAX;
     for (int tries = 1; tries <= limit; tries++) {
         cpu_relax();
-        /* relaxed: just a look before the CAS, which is what acquires. */
-        if (atomic_load_explicit(&m->inner.word, memory_order_relaxed) == 0 &&
-            mutex_barging_trylock(&m->inner)) {
+        if (mutex_barging_looks_free(&m->inner) && mutex_barging_trylock(&m->inner)) {
             atomic_store_explicit(&m->spin_estimate, estimate + (tries - estimate) / 8,
                                   memory_order_relaxed);
             return true;
@@ -89,7 +87,7 @@ static bool spin_trylock(void *l, void *node)
 const struct lock_ops mutex_spin_ops = {
     .name = "mutex_spin",
     .summary = "spin-then-park futex mutex: spins an adaptive, bounded number of times, then sleeps",
-    .kind = LOCK_MUTEX,
+    .kind = LOCK_KIND_MUTEX,
     .flags = LOCK_SLEEPS,
     .size = sizeof(struct mutex_spin),
     .init = spin_init,

@@ -36,7 +36,7 @@ static bool mutex_trylock(void *l, void *node) { (void)node; return pthread_mute
 
 #define PTHREAD_MUTEX_OPS(NAME, INIT, SUMMARY)                                              \
     {                                                                                       \
-        .name = NAME, .summary = SUMMARY, .kind = LOCK_MUTEX,                               \
+        .name = NAME, .summary = SUMMARY, .kind = LOCK_KIND_MUTEX,                               \
         .flags = LOCK_SLEEPS | LOCK_BASELINE, .size = sizeof(pthread_mutex_t), .init = INIT, \
         .destroy = mutex_destroy, .lock = mutex_lock, .unlock = mutex_unlock,                \
         .trylock = mutex_trylock,                                                           \
@@ -57,7 +57,7 @@ static bool spin_trylock(void *l, void *node) { (void)node; return pthread_spin_
 const struct lock_ops pthread_spin_ops = {
     .name = "pthread_spin",
     .summary = "glibc pthread_spinlock_t",
-    .kind = LOCK_MUTEX,
+    .kind = LOCK_KIND_MUTEX,
     .flags = LOCK_BASELINE,
     .size = sizeof(pthread_spinlock_t),
     .init = spin_init,
@@ -89,7 +89,7 @@ static bool rwlock_trywrlock(void *l, void *node) { (void)node; return pthread_r
 
 #define PTHREAD_RWLOCK_OPS(NAME, INIT, SUMMARY)                                                \
     {                                                                                          \
-        .name = NAME, .summary = SUMMARY, .kind = LOCK_RW, .flags = LOCK_SLEEPS | LOCK_BASELINE, \
+        .name = NAME, .summary = SUMMARY, .kind = LOCK_KIND_RW, .flags = LOCK_SLEEPS | LOCK_BASELINE, \
         .size = sizeof(pthread_rwlock_t), .init = INIT, .destroy = rwlock_destroy,              \
         .lock = rwlock_wrlock, .unlock = rwlock_unlock, .trylock = rwlock_trywrlock,            \
         .read_lock = rwlock_rdlock, .read_unlock = rwlock_unlock,                               \

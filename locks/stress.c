@@ -98,10 +98,10 @@ static void write_section(struct worker *w)
 {
     struct shared *s = w->s;
     claim(w);
-    if (s->cfg->ops->kind == LOCK_RW &&
+    if (s->cfg->ops->kind == LOCK_KIND_RW &&
         atomic_load_explicit(&s->readers_inside, memory_order_relaxed) != 0)
         w->violations++; /* a reader is inside with us */
-    if (s->cfg->ops->kind == LOCK_CONFIG)
+    if (s->cfg->ops->kind == LOCK_KIND_CONFIG)
         publish_next_version(s);
     spin_ns(s->cfg->cs_ns);
     release_claim(w);
@@ -141,7 +141,7 @@ static void read_section(struct worker *w)
     /* relaxed: the lock under test orders the section; this counter only
      * lets writers of an rwlock check that no reader is inside with them. */
     note_reader_count(s, atomic_fetch_add_explicit(&s->readers_inside, 1, memory_order_relaxed) + 1);
-    if (ops->kind == LOCK_CONFIG) {
+    if (ops->kind == LOCK_KIND_CONFIG) {
         const struct stress_version *v = ops->cfg_get(s->lock);
         check_version(w, v);
         spin_ns(s->cfg->cs_ns);
@@ -215,7 +215,7 @@ static const char *config_error(const struct stress_config *cfg)
         return "threads must be between 1 and 1024";
     if (cfg->read_pct < -1 || cfg->read_pct > 100)
         return "read percentage must be between 0 and 100";
-    if (cfg->read_pct >= 0 && cfg->ops->kind == LOCK_MUTEX)
+    if (cfg->read_pct >= 0 && cfg->ops->kind == LOCK_KIND_MUTEX)
         return "a read percentage needs a reader-writer lock or a config (see --list)";
     return NULL;
 }
@@ -290,7 +290,7 @@ static void collect(const struct shared *s, const struct worker *w, unsigned n,
     }
     out->total = out->reads + out->writes;
     /* Every exclusive section added one to counter; fewer means lost updates. */
-    if (s->counter != out->writes + (s->cfg->ops->kind == LOCK_CONFIG))
+    if (s->counter != out->writes)
         out->violations++;
     /* The first claim by any thread counts as a change of owner: not a handoff. */
     out->handoffs = s->handoffs ? s->handoffs - 1 : 0;
@@ -317,7 +317,7 @@ enum stress_status stress_run(const struct stress_config *cfg, struct stress_res
         free(s);
         return STRESS_BAD_CONFIG;
     }
-    if (cfg->ops->kind == LOCK_CONFIG)
+    if (cfg->ops->kind == LOCK_KIND_CONFIG)
         publish_first_version(s);
 
     for (unsigned i = 0; i < n; i++) {

@@ -15,7 +15,7 @@ struct stress_config {
     uint64_t duration_ns; /* how long the threads hammer the lock */
     uint64_t cs_ns;       /* busy work inside each critical section */
     int read_pct;         /* -1: every operation is lock(); 0..100: that share are
-                           * read_lock() (LOCK_RW and LOCK_CONFIG only) */
+                           * read_lock() (LOCK_KIND_RW and LOCK_KIND_CONFIG only) */
     bool pin;             /* pin thread i to the i-th allowed CPU (wrapping) */
     uint64_t watchdog_ns; /* threads still running this long after the stop
                            * means a hang (a lost wake-up); 0 means 10 s */
@@ -55,7 +55,7 @@ enum stress_status stress_run(const struct stress_config *cfg, struct stress_res
 /* (sum x)^2 / (n * sum x^2): 1 when every x is equal, 1/n when one x has it all. */
 double jain_index(const uint64_t *x, unsigned n);
 
-/* The version type that stress publishes through LOCK_CONFIG locks: a reader
+/* The version type that stress publishes through LOCK_KIND_CONFIG locks: a reader
  * that sees words[i] != seq for any i has seen a torn (half-written) version. */
 struct stress_version {
     uint64_t seq;

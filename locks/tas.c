@@ -51,7 +51,7 @@ static void tas_destroy(void *l) { (void)l; }
 const struct lock_ops tas_ops = {
     .name = "tas",
     .summary = "test-and-set spinlock: every waiter spins on an atomic exchange",
-    .kind = LOCK_MUTEX,
+    .kind = LOCK_KIND_MUTEX,
     .size = sizeof(struct tas),
     .init = tas_init,
     .destroy = tas_destroy,

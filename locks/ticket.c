@@ -85,7 +85,7 @@ static void ticket_destroy(void *l) { (void)l; }
 const struct lock_ops ticket_ops = {
     .name = "ticket",
     .summary = "FIFO ticket lock: fetch-and-add a ticket, spin until it is served",
-    .kind = LOCK_MUTEX,
+    .kind = LOCK_KIND_MUTEX,
     .flags = LOCK_FIFO,
     .size = sizeof(struct ticket),
     .init = ticket_init,

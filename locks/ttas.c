@@ -66,7 +66,7 @@ static void ttas_destroy(void *l) { (void)l; }
 const struct lock_ops ttas_ops = {
     .name = "ttas",
     .summary = "test-and-test-and-set spinlock with bounded exponential backoff",
-    .kind = LOCK_MUTEX,
+    .kind = LOCK_KIND_MUTEX,
     .size = sizeof(struct ttas),
     .init = ttas_init,
     .destroy = ttas_destroy,

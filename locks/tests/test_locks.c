@@ -32,7 +32,7 @@ static void check_exclusion(const struct lock_ops *ops, unsigned threads)
         .duration_ns = 200000000ull,
         .cs_ns = 100,
         /* rwlocks and configs: half reads, so both sides run against each other */
-        .read_pct = ops->kind == LOCK_MUTEX ? -1 : 50,
+        .read_pct = ops->kind == LOCK_KIND_MUTEX ? -1 : 50,
         .watchdog_ns = WATCHDOG_NS,
     };
     struct stress_result *r = malloc(sizeof *r);
@@ -160,7 +160,7 @@ static void trylock_semantics(void **state)
     ops->unlock(lock, node);
 
     try_while_held(ops, lock, node, false);
-    if (ops->kind == LOCK_RW)
+    if (ops->kind == LOCK_KIND_RW)
         try_while_held(ops, lock, node, true);
 
     if (!ops->trylock(lock, node))

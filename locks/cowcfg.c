@@ -1,0 +1,352 @@
+/* cowcfg.c: copy-on-write config: readers load one pointer and never block; old versions are freed by epochs.
+ *
+ * State (struct cowcfg in cowcfg.h):
+ *   current  the published version (NULL before the first publish).
+ *   gen      generation: 1 at init, +1 after every publish's swap.  64 bits
+ *            never wrap (a billion publishes a second for 584 years).
+ *   slot     per reader thread: 0 outside a read section, else the gen the
+ *            reader read on entry.
+ *   retired  versions swapped out, oldest first, each tagged with the gen its
+ *            publish moved to (tags strictly increase along the list).
+ * Invariants: only a writer holding the mutex changes current, gen, the
+ * slot list and the retired list; a version is in exactly one place: current,
+ * the retired list, or freed.
+ *
+ * Reader:  g = load(gen); slot = g (seq_cst); v = load(current) (seq_cst);
+ *          ... use v ...; slot = 0 (release).
+ * Writer:  old = exchange(current, new); gen = T; retire old with tag T;
+ *          and at write_unlock free every retired version whose
+ *          tag <= min(nonzero slot values).
+ *
+ * Why "tag <= min" is safe.  Claim: a reader whose slot says g can hold a
+ * retired version v only if g < tag(v).  The publish that retired v swapped
+ * it out of current and then stored gen = tag(v) with release.  If the
+ * reader's acquire load of gen returned tag(v) or more, that swap happens
+ * before the reader's load of current, which then returns the swap's new
+ * version or a later one, never v.  So a reader holding v read g <= tag(v) - 1.
+ * Contrapositive: when tag(v) <= every nonzero slot value, no reader inside
+ * a section holds v.  A slot the scan reads as 0 belongs to a reader that is
+ * outside; if it enters after the scan, its load of current comes after the
+ * swap (the store-buffering argument below), so it gets a newer version, not
+ * v.  The comparison is <=, not <: a reader that announced exactly tag(v)
+ * read the gen stored after v was swapped out.  A reader that read gen
+ * long ago and announces it late only looks older than it is: it holds back
+ * more versions, never fewer.  (With a 1-bit phase instead of a full counter
+ * that stale announcement could look newer, which is why liburcu's classic
+ * flavour flips the phase twice per grace period; the 64-bit gen avoids it.)
+ *
+ * The store-buffering (SB) shape.  The reader stores its slot and then loads
+ * current; the writer stores current and then loads the slot.  If either
+ * side's store could sit in its core's store buffer while its load ran, both
+ * loads could return old values: the reader gets the old version while the
+ * writer sees slot == 0 and frees it (use after free).  x86-TSO allows that
+ * outcome (litmus test SB) unless a full fence separates each store from its
+ * load.  Both stores are therefore seq_cst and locked instructions (XCHG),
+ * which drain the store buffer; in C11 terms all four accesses are seq_cst,
+ * so one total order contains them and the two stale loads cannot both
+ * happen.  This is what liburcu's "mb" flavour does.  Its "memb" flavour
+ * takes the reader's fence away (readers use plain stores) and makes the
+ * writer pay for it with membarrier(2), which makes every core running the
+ * process execute a full fence; here the reader pays one uncontended XCHG on
+ * its own cache line (tens of cycles) and the writer needs no syscall.
+ *
+ * Why epochs and not QSBR or hazard pointers.
+ *  - QSBR (liburcu-qsbr): read sections cost nothing, but every reader thread
+ *    must announce quiescent states on its own, and an idle or blocked reader
+ *    that forgets to go offline stalls reclamation forever.  The lock_ops
+ *    interface brackets reads with read_lock/read_unlock and threads may sit
+ *    idle between calls, so the bracket itself must say "outside".
+ *  - Hazard pointers: a reader publishes the exact pointer it holds, then
+ *    re-loads current to check it did not change (a retry loop), with the
+ *    same store-load fence.  A stalled reader pins one version instead of all
+ *    later ones, so memory is bounded without ever waiting; the writer
+ *    compares pointers instead of numbers.  For one config pointer read in
+ *    short sections that bound buys little, and the epoch reader has no retry
+ *    loop and lets a section call cowcfg_get more than once.
+ * The epoch price: one reader parked inside a section holds back every
+ * version retired after it entered.  Reclamation is FIFO (tags increase along
+ * the list), and write_unlock waits, yielding, when more than
+ * COWCFG_MAX_PENDING versions would stay pending, so memory stays bounded.
+ *
+ * Frees happen only in write_unlock (and destroy), never in publish, so a
+ * writer may keep using what cowcfg_get returned until it unlocks, as lock.h
+ * promises.
+ */
+#include "locks/cowcfg.h"
+
+#include <sched.h>
+#include <stdlib.h>
+
+#include "locks/lock.h"
+
+/* One retired version.  Allocated by publish, freed with its version. */
+struct cowcfg_retired {
+    struct cowcfg_retired *next; /* the next newer one */
+    void *version;
+    uint64_t tag; /* the gen the retiring publish stored */
+};
+
+/* Counters are read by other threads while a writer runs (tests poll them),
+ * so they are atomic; relaxed because they order nothing: they are numbers
+ * to report, written only under the writer mutex.  x86: MOV. */
+static void counter_inc(atomic_uint_least64_t *counter)
+{
+    uint64_t v = atomic_load_explicit(counter, memory_order_relaxed);
+    atomic_store_explicit(counter, v + 1, memory_order_relaxed);
+}
+
+static void counter_dec(atomic_uint_least64_t *counter)
+{
+    uint64_t v = atomic_load_explicit(counter, memory_order_relaxed);
+    atomic_store_explicit(counter, v - 1, memory_order_relaxed);
+}
+
+void cowcfg_init(struct cowcfg *c, void (*free_fn)(void *version))
+{
+    atomic_init(&c->current, NULL);
+    atomic_init(&c->gen, 1);
+    c->writer = (struct mutex_barging)MUTEX_BARGING_INIT;
+    c->writing = false;
+    c->readers = NULL;
+    c->oldest = c->newest = NULL;
+    c->free_fn = free_fn ? free_fn : free;
+    atomic_init(&c->published, 0);
+    atomic_init(&c->freed, 0);
+    atomic_init(&c->pending, 0);
+}
+
+/* ---- readers --------------------------------------------------------------- */
+
+void cowcfg_reader_register(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    mutex_barging_lock(&c->writer);
+    for (struct cowcfg_slot *s = c->readers; s; s = s->next)
+        if (s == slot)
+            lock_fatal("cowcfg: slot registered twice");
+    /* relaxed: the slot is not in the list yet; the mutex unlock below
+     * publishes it to the writers that will scan it. */
+    atomic_store_explicit(&slot->active, 0, memory_order_relaxed);
+    slot->owner = c;
+    slot->next = c->readers;
+    c->readers = slot;
+    mutex_barging_unlock(&c->writer);
+}
+
+void cowcfg_reader_unregister(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    if (slot->owner != c)
+        lock_fatal("cowcfg: unregister of a slot that is not registered");
+    /* relaxed: only this thread writes its slot. */
+    if (atomic_load_explicit(&slot->active, memory_order_relaxed) != 0)
+        lock_fatal("cowcfg: unregister inside a read section");
+    mutex_barging_lock(&c->writer);
+    struct cowcfg_slot **link = &c->readers;
+    while (*link != slot)
+        link = &(*link)->next;
+    *link = slot->next;
+    slot->owner = NULL;
+    mutex_barging_unlock(&c->writer);
+}
+
+void cowcfg_read_lock(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    if (slot->owner != c)
+        lock_fatal("cowcfg: read_lock on a slot that is not registered");
+    /* relaxed: only this thread writes its slot. */
+    if (atomic_load_explicit(&slot->active, memory_order_relaxed) != 0)
+        lock_fatal("cowcfg: nested read_lock");
+    /* acquire: pairs with the release store of gen in cowcfg_publish; if we
+     * see a publish's gen, we see its swap of current too (the safety claim
+     * in the header).  x86: MOV. */
+    uint64_t g = atomic_load_explicit(&c->gen, memory_order_acquire);
+    /* seq_cst: the announce.  It must be visible before cowcfg_get loads
+     * current, against the writer's swap and slot scan (the SB shape in the
+     * header).  x86: XCHG, a full barrier; a plain MOV here would let the
+     * load of current pass it. */
+    atomic_store_explicit(&slot->active, g, memory_order_seq_cst);
+}
+
+const void *cowcfg_get(struct cowcfg *c)
+{
+    /* seq_cst: the load half of the SB shape, after the announce in
+     * cowcfg_read_lock.  It also acquires: pairs with the exchange in
+     * cowcfg_publish, so every field the writer wrote before publishing is
+     * visible (no half-written version).  x86: MOV. */
+    return atomic_load_explicit(&c->current, memory_order_seq_cst);
+}
+
+void cowcfg_read_unlock(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    (void)c;
+    /* relaxed: only this thread writes its slot. */
+    if (atomic_load_explicit(&slot->active, memory_order_relaxed) == 0)
+        lock_fatal("cowcfg: read_unlock outside a read section");
+    /* release: every read of the version happens before the writer's scan
+     * (reclaim_some) sees 0 and frees it.  x86: MOV. */
+    atomic_store_explicit(&slot->active, 0, memory_order_release);
+}
+
+/* ---- writers --------------------------------------------------------------- */
+
+void cowcfg_write_lock(struct cowcfg *c)
+{
+    mutex_barging_lock(&c->writer);
+    c->writing = true;
+}
+
+bool cowcfg_write_trylock(struct cowcfg *c)
+{
+    if (!mutex_barging_trylock(&c->writer))
+        return false;
+    c->writing = true;
+    return true;
+}
+
+void cowcfg_publish(struct cowcfg *c, void *version)
+{
+    if (!c->writing)
+        lock_fatal("cowcfg: publish without the write lock");
+    if (!version)
+        lock_fatal("cowcfg: publish of NULL"); /* as Go's atomic.Value.Store(nil) panics */
+    /* seq_cst: the store half of the writer's SB shape, before the slot scan
+     * in reclaim_some; its release half publishes the version's contents to
+     * cowcfg_get.  x86: XCHG. */
+    void *old = atomic_exchange_explicit(&c->current, version, memory_order_seq_cst);
+    /* relaxed: only writers change gen, and we hold the mutex. */
+    uint64_t tag = atomic_load_explicit(&c->gen, memory_order_relaxed) + 1;
+    /* release: the swap above happens before any reader that reads this gen
+     * (acquire in cowcfg_read_lock) loads current.  x86: MOV. */
+    atomic_store_explicit(&c->gen, tag, memory_order_release);
+    counter_inc(&c->published);
+    if (!old)
+        return; /* the first publish replaces nothing */
+    struct cowcfg_retired *r = xaligned_alloc(sizeof *r);
+    *r = (struct cowcfg_retired){.version = old, .tag = tag};
+    if (c->newest)
+        c->newest->next = r;
+    else
+        c->oldest = r;
+    c->newest = r;
+    counter_inc(&c->pending);
+}
+
+/* The oldest generation a reader inside a section may still hold versions
+ * from, or UINT64_MAX when no reader is inside. */
+static uint64_t oldest_reader(struct cowcfg *c)
+{
+    uint64_t min = UINT64_MAX;
+    for (struct cowcfg_slot *s = c->readers; s; s = s->next) {
+        /* seq_cst: the load half of the writer's SB shape, after the exchange
+         * in cowcfg_publish.  Also acquires: reading a reader's 0 (release in
+         * cowcfg_read_unlock) or later announce orders its reads of old
+         * versions before our free.  x86: MOV. */
+        uint64_t g = atomic_load_explicit(&s->active, memory_order_seq_cst);
+        if (g != 0 && g < min)
+            min = g;
+    }
+    return min;
+}
+
+static void free_oldest(struct cowcfg *c)
+{
+    struct cowcfg_retired *r = c->oldest;
+    c->oldest = r->next;
+    if (!c->oldest)
+        c->newest = NULL;
+    c->free_fn(r->version);
+    free(r);
+    counter_inc(&c->freed);
+    counter_dec(&c->pending);
+}
+
+/* Free every retired version no reader can hold: tag <= min slot (the
+ * claim in the header).  Tags increase along the list, so stop at the first
+ * one still held. */
+static void reclaim_some(struct cowcfg *c)
+{
+    if (!c->oldest)
+        return;
+    uint64_t min = oldest_reader(c);
+    while (c->oldest && c->oldest->tag <= min)
+        free_oldest(c);
+}
+
+void cowcfg_write_unlock(struct cowcfg *c)
+{
+    if (!c->writing)
+        lock_fatal("cowcfg: write_unlock without the write lock");
+    reclaim_some(c);
+    /* The bound.  Readers never block, so unless one is parked in its
+     * section (or is this thread: see cowcfg.h), this ends once they move on.
+     * relaxed: we are the only writer of pending. */
+    while (atomic_load_explicit(&c->pending, memory_order_relaxed) > COWCFG_MAX_PENDING) {
+        sched_yield();
+        reclaim_some(c);
+    }
+    c->writing = false;
+    mutex_barging_unlock(&c->writer);
+}
+
+struct cowcfg_stats cowcfg_stats(struct cowcfg *c)
+{
+    /* relaxed: reporting only, see counter_inc. */
+    return (struct cowcfg_stats){
+        .published = atomic_load_explicit(&c->published, memory_order_relaxed),
+        .freed = atomic_load_explicit(&c->freed, memory_order_relaxed),
+        .pending = atomic_load_explicit(&c->pending, memory_order_relaxed),
+    };
+}
+
+void cowcfg_destroy(struct cowcfg *c)
+{
+    if (c->readers)
+        lock_fatal("cowcfg: destroy with readers still registered");
+    while (c->oldest)
+        free_oldest(c);
+    /* relaxed: destroy runs after every other user is gone (joined). */
+    void *last = atomic_load_explicit(&c->current, memory_order_relaxed);
+    if (last) {
+        c->free_fn(last);
+        counter_inc(&c->freed);
+        atomic_store_explicit(&c->current, NULL, memory_order_relaxed);
+    }
+}
+
+/* ---- the registry adapter: versions are malloc'd and freed with free() ------ */
+
+static int ops_init(void *l)
+{
+    cowcfg_init(l, free);
+    return 0;
+}
+static void ops_destroy(void *l) { cowcfg_destroy(l); }
+static void ops_lock(void *l, void *node) { (void)node; cowcfg_write_lock(l); }
+static void ops_unlock(void *l, void *node) { (void)node; cowcfg_write_unlock(l); }
+static bool ops_trylock(void *l, void *node) { (void)node; return cowcfg_write_trylock(l); }
+static void ops_read_lock(void *l, void *node) { cowcfg_read_lock(l, node); }
+static void ops_read_unlock(void *l, void *node) { cowcfg_read_unlock(l, node); }
+static void ops_thread_enter(void *l, void *node) { cowcfg_reader_register(l, node); }
+static void ops_thread_exit(void *l, void *node) { cowcfg_reader_unregister(l, node); }
+static const void *ops_cfg_get(void *l) { return cowcfg_get(l); }
+static void ops_cfg_publish(void *l, void *version) { cowcfg_publish(l, version); }
+
+const struct lock_ops cowcfg_ops = {
+    .name = "cowcfg",
+    .summary = "copy-on-write config: readers announce an epoch and load one pointer, never "
+               "block; old versions freed by epoch",
+    .kind = LOCK_KIND_CONFIG,
+    .flags = LOCK_SLEEPS, /* the writer side is the barging futex mutex */
+    .size = sizeof(struct cowcfg),
+    .node_size = sizeof(struct cowcfg_slot),
+    .init = ops_init,
+    .destroy = ops_destroy,
+    .lock = ops_lock,
+    .unlock = ops_unlock,
+    .trylock = ops_trylock,
+    .read_lock = ops_read_lock,
+    .read_unlock = ops_read_unlock,
+    .thread_enter = ops_thread_enter,
+    .thread_exit = ops_thread_exit,
+    .cfg_get = ops_cfg_get,
+    .cfg_publish = ops_cfg_publish,
+};
