@@ -59,6 +59,9 @@ struct cowcfg {
     /* Writer state: everything below is written only under writer. */
     CACHE_ALIGNED struct mutex_barging writer;
     bool writing;                           /* debug: a writer holds the mutex */
+    bool asymmetric; /* readers announce with a MOV, the writer calls membarrier (cowcfg.c);
+                      * set by init; the environment variable MEMLAB_COWCFG_NO_MEMBARRIER
+                      * selects the XCHG announce instead, for comparison */
     struct cowcfg_slot *readers;            /* registered slots */
     struct cowcfg_retired *oldest, *newest; /* retired versions, oldest first */
     void (*free_fn)(void *version);

@@ -81,6 +81,20 @@ static void list_locks(void)
     }
 }
 
+/* ns as a short string with a unit people read: "47 ns", "3.2 us", "38.1 ms". */
+static char *duration(char buf[16], uint64_t ns)
+{
+    if (ns < 1000)
+        snprintf(buf, 16, "%llu ns", (unsigned long long)ns);
+    else if (ns < 1000000)
+        snprintf(buf, 16, "%.1f us", (double)ns / 1e3);
+    else if (ns < 1000000000)
+        snprintf(buf, 16, "%.1f ms", (double)ns / 1e6);
+    else
+        snprintf(buf, 16, "%.2f s", (double)ns / 1e9);
+    return buf;
+}
+
 static void print_table(const struct stress_config *c, const struct stress_result *r)
 {
     printf("lock %s (%s): %u threads, %.2f s, critical section %llu ns", c->ops->name,
@@ -104,7 +118,10 @@ static void print_table(const struct stress_config *c, const struct stress_resul
     printf("  handoffs      %12llu  (%.1f %% of exclusive acquisitions changed the owner)\n",
            (unsigned long long)r->handoffs,
            r->writes ? 100.0 * (double)r->handoffs / (double)r->writes : 0.0);
-    printf("  longest wait  %12.3f ms\n", (double)r->max_wait_ns / 1e6);
+    char p50[16], p99[16], p999[16], max[16];
+    printf("  wait          p50 %s, p99 %s, p99.9 %s, max %s  (asking to holding)\n",
+           duration(p50, r->wait_p50_ns), duration(p99, r->wait_p99_ns),
+           duration(p999, r->wait_p999_ns), duration(max, r->max_wait_ns));
     printf("  violations    %12llu%s\n", (unsigned long long)r->violations,
            r->violations ? "  <-- MUTUAL EXCLUSION OR SNAPSHOT BROKEN" : "");
 }
@@ -120,9 +137,12 @@ static void print_json(const struct stress_config *c, const struct stress_result
            (unsigned long long)r->writes, r->max_readers);
     for (unsigned i = 0; i < r->threads; i++)
         printf("%s%llu", i ? "," : "", (unsigned long long)r->per_thread[i]);
-    printf("],\"jain\":%.6f,\"jain_window\":%.6f,\"window_ms\":%d,\"handoffs\":%llu,\"max_wait_ns\":%llu,\"violations\":%llu}\n",
+    printf("],\"jain\":%.6f,\"jain_window\":%.6f,\"window_ms\":%d,\"handoffs\":%llu,"
+           "\"wait_p50_ns\":%llu,\"wait_p99_ns\":%llu,\"wait_p999_ns\":%llu,\"max_wait_ns\":%llu,"
+           "\"violations\":%llu}\n",
            r->jain, r->jain_window, STRESS_WINDOW_MS, (unsigned long long)r->handoffs,
-           (unsigned long long)r->max_wait_ns,
+           (unsigned long long)r->wait_p50_ns, (unsigned long long)r->wait_p99_ns,
+           (unsigned long long)r->wait_p999_ns, (unsigned long long)r->max_wait_ns,
            (unsigned long long)r->violations);
 }
 

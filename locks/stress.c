@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "locks/hist.h"
 #include "locks/sys.h"
 
 struct shared {
@@ -41,7 +42,8 @@ struct worker {
     CACHE_ALIGNED pthread_t thread;
     unsigned id;
     struct shared *s;
-    uint64_t reads, writes, max_wait_ns, violations;
+    uint64_t reads, writes, violations;
+    struct hist waits; /* time from asking for the lock to holding it */
     /* reads + writes, for the fairness windows: written only by this thread,
      * read by the main thread.  relaxed: a sample; x86: plain MOVs. */
     atomic_uint_fast64_t progress;
@@ -166,9 +168,7 @@ static void one_operation(struct worker *w, void *node, bool read)
         ops->read_lock(lock, node);
     else
         ops->lock(lock, node);
-    uint64_t waited = now_ns() - asked;
-    if (waited > w->max_wait_ns)
-        w->max_wait_ns = waited;
+    hist_add(&w->waits, now_ns() - asked);
     if (read) {
         read_section(w);
         ops->read_unlock(lock, node);
@@ -279,15 +279,22 @@ static bool wait_finished(struct shared *s, unsigned threads, uint64_t watchdog_
 static void collect(const struct shared *s, const struct worker *w, unsigned n,
                     struct stress_result *out)
 {
+    struct hist *waits = calloc(1, sizeof *waits);
+    if (!waits)
+        lock_fatal("stress: out of memory for the wait histogram");
     out->threads = n;
     for (unsigned i = 0; i < n; i++) {
         out->per_thread[i] = w[i].reads + w[i].writes;
         out->reads += w[i].reads;
         out->writes += w[i].writes;
         out->violations += w[i].violations;
-        if (w[i].max_wait_ns > out->max_wait_ns)
-            out->max_wait_ns = w[i].max_wait_ns;
+        hist_merge(waits, &w[i].waits);
     }
+    out->max_wait_ns = waits->max;
+    out->wait_p50_ns = hist_quantile(waits, 0.50);
+    out->wait_p99_ns = hist_quantile(waits, 0.99);
+    out->wait_p999_ns = hist_quantile(waits, 0.999);
+    free(waits);
     out->total = out->reads + out->writes;
     /* Every exclusive section added one to counter; fewer means lost updates. */
     if (s->counter != out->writes)

@@ -30,6 +30,7 @@ struct stress_result {
     uint64_t total, reads, writes;
     uint64_t handoffs;      /* times the exclusive owner changed from one thread to another */
     uint64_t max_wait_ns;   /* longest time from asking for the lock to holding it */
+    uint64_t wait_p50_ns, wait_p99_ns, wait_p999_ns; /* wait percentiles, within 6 % (hist.h) */
     uint64_t violations;    /* mutual exclusion broken, torn or stale config, lost update */
     unsigned max_readers;   /* most readers seen inside together */
     double seconds;         /* measured wall time of the run */
