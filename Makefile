@@ -31,6 +31,8 @@ export TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1
 export ASAN_OPTIONS ?= detect_leaks=1 abort_on_error=0
 export UBSAN_OPTIONS ?= halt_on_error=1 print_stacktrace=1
 export CMOCKA_MESSAGE_OUTPUT ?= stdout
+# Tests that run the programs find them under $(MEMLAB_BUILD)/bin.
+export MEMLAB_BUILD = $(BUILD)
 
 # ---- the lock library: every locks/*.c except programs -------------------
 LOCK_PROGRAMS := lockstress

@@ -11,8 +11,8 @@
 #include "locks/stress.h"
 
 static const char usage[] =
-    "usage: lockstress --lock NAME [--threads N] [--seconds S] [--cs-ns NS] [--read-pct P]\n"
-    "                  [--pin] [--json]\n"
+    "usage: lockstress --lock NAME | --all  [--threads N[,N...]] [--seconds S] [--cs-ns NS]\n"
+    "                  [--read-pct P] [--pin] [--json]\n"
     "       lockstress --list\n";
 
 static const char help[] =
@@ -22,13 +22,15 @@ static const char help[] =
     "longest wait, and violations.  Exit status 1 on any violation.\n"
     "\n"
     "  --lock NAME     a lock from --list\n"
-    "  --threads N     threads, 1..1024 (default 2); more than the CPUs oversubscribes\n"
+    "  --all           every lock in the registry, one table row per run\n"
+    "  --threads N     threads, 1..1024 (default 2); more than the CPUs oversubscribes;\n"
+    "                  a list such as 2,8 runs each count in turn\n"
     "  --seconds S     how long to run, 0.001..3600 (default 1)\n"
     "  --cs-ns NS      busy work inside each critical section, 0..10000000 ns (default 0)\n"
     "  --read-pct P    for rwlocks and configs: P %% of operations are reads (default 90\n"
-    "                  for those kinds; not allowed for plain mutexes)\n"
+    "                  for those kinds; not allowed with --lock on a plain mutex)\n"
     "  --pin           pin thread i to CPU i (wrapping)\n"
-    "  --json          print one JSON object instead of the table\n"
+    "  --json          print one JSON object per run (one per line) instead of tables\n"
     "  --list          list the registry\n";
 
 static _Noreturn void bad_usage(const char *fmt, const char *arg)
@@ -146,6 +148,65 @@ static void print_json(const struct stress_config *c, const struct stress_result
            (unsigned long long)r->violations);
 }
 
+enum { MAX_THREAD_COUNTS = 16 };
+
+/* "8" or "1,2,4,8": the thread counts to run. */
+static unsigned parse_thread_list(const char *text, unsigned *counts)
+{
+    char copy[256];
+    if (strlen(text) >= sizeof copy)
+        bad_usage("--threads: '%s' is too long", text);
+    strcpy(copy, text);
+    unsigned n = 0;
+    for (char *save, *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        if (n == MAX_THREAD_COUNTS)
+            bad_usage("--threads: at most 16 counts in '%s'", text);
+        counts[n++] = parse_whole("--threads", item, 1, STRESS_MAX_THREADS);
+    }
+    if (n == 0)
+        bad_usage("--threads: '%s' names no thread count", text);
+    return n;
+}
+
+/* One row of the --all table; the header comes first. */
+static void print_row(const struct stress_config *c, const struct stress_result *r)
+{
+    char p999[16], max[16];
+    if (!c) {
+        printf("%-26s %4s %7s %12s %7s %7s %9s %10s %10s %5s\n", "lock", "thr", "reads%",
+               "acq/s", "jain", "jain10", "handoff%", "wait99.9", "wait max", "viol");
+        return;
+    }
+    char reads[8] = "-";
+    if (c->read_pct >= 0)
+        snprintf(reads, sizeof reads, "%d", c->read_pct);
+    printf("%-26s %4u %7s %12.0f %7.3f %7.3f %9.1f %10s %10s %5llu\n", c->ops->name, r->threads,
+           reads, (double)r->total / r->seconds, r->jain, r->jain_window,
+           r->writes ? 100.0 * (double)r->handoffs / (double)r->writes : 0.0,
+           duration(p999, r->wait_p999_ns), duration(max, r->max_wait_ns),
+           (unsigned long long)r->violations);
+}
+
+/* Run one configuration and print it; returns the exit status it earns. */
+static int run_one(struct stress_config *cfg, struct stress_result *r, bool json, bool rows)
+{
+    enum stress_status st = stress_run(cfg, r);
+    if (st == STRESS_BAD_CONFIG)
+        exit(2);
+    if (st == STRESS_HUNG) {
+        fflush(stdout);
+        _exit(3); /* threads are stuck inside the lock; do not wait for them */
+    }
+    if (json)
+        print_json(cfg, r);
+    else if (rows)
+        print_row(cfg, r);
+    else
+        print_table(cfg, r);
+    fflush(stdout);
+    return st == STRESS_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -153,22 +214,25 @@ int main(int argc, char **argv)
         {"seconds", required_argument, 0, 's'}, {"cs-ns", required_argument, 0, 'c'},
         {"read-pct", required_argument, 0, 'r'}, {"pin", no_argument, 0, 'p'},
         {"json", no_argument, 0, 'j'},          {"list", no_argument, 0, 'L'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
+        {"all", no_argument, 0, 'a'},           {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
-    struct stress_config cfg = {.threads = 2, .duration_ns = 1000000000ull, .read_pct = -1};
+    struct stress_config cfg = {.duration_ns = 1000000000ull, .read_pct = -1};
+    unsigned counts[MAX_THREAD_COUNTS] = {2}, ncounts = 1;
     const char *name = NULL;
-    bool json = false, read_pct_given = false;
+    bool json = false, all = false, read_pct_given = false;
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (opt) {
         case 'l': name = optarg; break;
-        case 't': cfg.threads = parse_whole("--threads", optarg, 1, STRESS_MAX_THREADS); break;
+        case 't': ncounts = parse_thread_list(optarg, counts); break;
         case 's': cfg.duration_ns = (uint64_t)(parse_number("--seconds", optarg, 0.001, 3600) * 1e9); break;
         case 'c': cfg.cs_ns = parse_whole("--cs-ns", optarg, 0, 1e7); break;
         case 'r': cfg.read_pct = (int)parse_whole("--read-pct", optarg, 0, 100); read_pct_given = true; break;
         case 'p': cfg.pin = true; break;
         case 'j': json = true; break;
+        case 'a': all = true; break;
         case 'L': list_locks(); return 0;
         case 'h': printf("%s\n%s", usage, help); return 0;
         default: bad_usage("unknown or incomplete option '%s'", argv[optind - 1]);
@@ -176,30 +240,36 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         bad_usage("unexpected argument '%s'", argv[optind]);
-    if (!name)
-        bad_usage("%s--lock NAME is required (see lockstress --list)", "");
-    cfg.ops = lock_find(name);
-    if (!cfg.ops)
-        bad_usage("unknown lock '%s' (see lockstress --list)", name);
-    if (cfg.ops->kind == LOCK_KIND_MUTEX && read_pct_given)
-        bad_usage("--read-pct needs a reader-writer lock or a config; '%s' is a mutex", name);
-    if (cfg.ops->kind != LOCK_KIND_MUTEX && !read_pct_given)
-        cfg.read_pct = 90;
+    if (all == (name != NULL))
+        bad_usage("%sgive exactly one of --lock NAME and --all (see lockstress --list)", "");
+    const struct lock_ops *one[2] = {NULL, NULL};
+    const struct lock_ops *const *locks = lock_registry;
+    if (name) {
+        if (!(one[0] = lock_find(name)))
+            bad_usage("unknown lock '%s' (see lockstress --list)", name);
+        if (one[0]->kind == LOCK_KIND_MUTEX && read_pct_given)
+            bad_usage("--read-pct needs a reader-writer lock or a config; '%s' is a mutex", name);
+        locks = one;
+    }
 
     struct stress_result *r = malloc(sizeof *r);
     if (!r) {
         fprintf(stderr, "lockstress: out of memory\n");
         return 1;
     }
-    enum stress_status st = stress_run(&cfg, r);
-    if (st == STRESS_BAD_CONFIG)
-        return 2;
-    if (st == STRESS_HUNG)
-        _exit(3); /* threads are stuck inside the lock; do not wait for them */
-    if (json)
-        print_json(&cfg, r);
-    else
-        print_table(&cfg, r);
+    bool rows = !json && (all || ncounts > 1);
+    if (rows)
+        print_row(NULL, NULL);
+    int status = 0, given_pct = cfg.read_pct;
+    for (const struct lock_ops *const *p = locks; *p; p++)
+        for (unsigned i = 0; i < ncounts; i++) {
+            cfg.ops = *p;
+            cfg.threads = counts[i];
+            /* mutexes have no read side; the others default to 90 % reads */
+            cfg.read_pct = (*p)->kind == LOCK_KIND_MUTEX ? -1 : read_pct_given ? given_pct : 90;
+            if (run_one(&cfg, r, json, rows) != 0)
+                status = 1;
+        }
     free(r);
-    return st == STRESS_OK ? 0 : 1;
+    return status;
 }

@@ -1,0 +1,87 @@
+/* test_lockstress_cli.c: lockstress answers bad input with one line and exit status 2, and good input with a clean run. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "locks/lock.h"
+
+/* Run lockstress with args (a shell word list), capture stdout+stderr into
+ * out, return its exit status (or -1 when it did not exit normally). */
+static int run(const char *args, char *out, size_t outsize)
+{
+    const char *build = getenv("MEMLAB_BUILD") ? getenv("MEMLAB_BUILD") : "build";
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s/bin/lockstress %s 2>&1", build, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, outsize - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void expect_usage_error(const char *args, const char *message)
+{
+    char out[4096];
+    int st = run(args, out, sizeof out);
+    if (st != 2 || !strstr(out, message) || !strstr(out, "usage:"))
+        fail_msg("lockstress %s: exit %d, want 2 with '%s' and usage; got:\n%s", args, st,
+                 message, out);
+}
+
+static void bad_input_gets_a_message_and_status_2(void **state)
+{
+    (void)state;
+    expect_usage_error("", "give exactly one of --lock NAME and --all");
+    expect_usage_error("--lock nosuchlock", "unknown lock 'nosuchlock'");
+    expect_usage_error("--lock tas --threads 0", "--threads: '0'");
+    expect_usage_error("--lock tas --threads 2,abc", "--threads: 'abc'");
+    expect_usage_error("--lock tas --threads 2000", "--threads: '2000'");
+    expect_usage_error("--lock tas --seconds -1", "--seconds: '-1'");
+    expect_usage_error("--lock tas --seconds inf", "--seconds: 'inf'");
+    expect_usage_error("--lock tas --cs-ns 1.5", "--cs-ns: '1.5' is not a whole number");
+    expect_usage_error("--lock rwlock --read-pct 101", "--read-pct: '101'");
+    expect_usage_error("--lock tas --read-pct 50", "'tas' is a mutex");
+    expect_usage_error("--lock tas --frobnicate", "unknown or incomplete option");
+    expect_usage_error("--lock tas extra", "unexpected argument 'extra'");
+}
+
+static void list_shows_every_registry_entry(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(run("--list", out, sizeof out), 0);
+    for (const struct lock_ops *const *p = lock_registry; *p; p++)
+        if (!strstr(out, (*p)->name))
+            fail_msg("--list does not show '%s':\n%s", (*p)->name, out);
+}
+
+static void a_short_run_reports_zero_violations(void **state)
+{
+    (void)state;
+    char out[4096];
+    int st = run("--lock mutex_handoff --threads 2,3 --seconds 0.05 --json", out, sizeof out);
+    if (st != 0 || !strstr(out, "\"lock\":\"mutex_handoff\"") || !strstr(out, "\"threads\":3") ||
+        !strstr(out, "\"violations\":0"))
+        fail_msg("want exit 0 and two JSON lines with 0 violations, got exit %d:\n%s", st, out);
+    st = run("--lock cowcfg --threads 3 --seconds 0.05 --read-pct 99", out, sizeof out);
+    if (st != 0 || !strstr(out, "99 % reads") || !strstr(out, "violations               0"))
+        fail_msg("cowcfg run: exit %d:\n%s", st, out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bad_input_gets_a_message_and_status_2),
+        cmocka_unit_test(list_shows_every_registry_entry),
+        cmocka_unit_test(a_short_run_reports_zero_violations),
+    };
+    return cmocka_run_group_tests_name("lockstress command line", tests, NULL, NULL);
+}
