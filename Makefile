@@ -77,6 +77,65 @@ help: ## list the targets
 	@grep -hE '^[a-z][a-z_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  %-8s %s\n", $$1, $$2 }'
 
+# ---- bench ----
+# Benchmarks (bench/README.md): bench/*.c and the C++ shim bench/shim.cc link
+# into one Google Benchmark program, $(BUILD)/bin/lockbench.  `make bench`
+# runs it, writes its JSON to build/bench/results.json and turns that into
+# build/bench/report.md, report.html and PNG plots (scripts/bench_report.py,
+# run by Debian's /usr/bin/python3, which sees python3-matplotlib).  `make
+# test` runs every benchmark for a few milliseconds (bench-smoke) and checks
+# the JSON: a benchmark that crashes, errors or goes missing fails the tests;
+# the numbers are never judged there.
+BENCH ?= default
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/bench/shim.o
+BENCH_BIN := $(BUILD)/bin/lockbench
+BENCH_OUT := $(BUILD)/bench
+BENCH_PYTHON := /usr/bin/python3
+BENCH_CXXFLAGS := -O2 -g -std=c++17 -Wall -Wextra -Werror -pthread $(SANFLAGS)
+BENCH_LIBS := -lbenchmark -lck -lurcu-memb
+# Repetitions run in random order, so a burst of load elsewhere on the
+# machine spreads over all benchmarks instead of hitting a few; the report
+# uses each benchmark's median.
+BENCH_REPEAT := --benchmark_enable_random_interleaving=true --benchmark_repetitions
+ifeq ($(BENCH),long)
+BENCH_FLAGS := --benchmark_min_time=0.5 --run-ms=1000 --stress-ms=3000 $(BENCH_REPEAT)=5
+else ifeq ($(BENCH),default)
+BENCH_FLAGS := --benchmark_min_time=0.1 --run-ms=100 --stress-ms=1000 $(BENCH_REPEAT)=3
+else
+$(error BENCH=$(BENCH): use BENCH=long, or leave it unset for the default run)
+endif
+BENCH_SMOKE_FLAGS := --benchmark_min_time=0.001 --run-ms=2 --stress-ms=20
+TEST_EXTRA += bench-smoke
+
+.PHONY: bench bench-smoke
+bench: deps $(BENCH_BIN) ## run every benchmark 3 times (a few minutes; BENCH=long: 5 times, ~20 min) and write build/bench/report.html with plots
+	@mkdir -p $(BENCH_OUT)
+	@echo "== lockbench $(BENCH_FLAGS): one line per benchmark as it finishes"
+	$(Q)$(BENCH_BIN) $(BENCH_FLAGS) --benchmark_out=$(BENCH_OUT)/results.json --benchmark_out_format=json
+	$(Q)$(BENCH_PYTHON) scripts/bench_report.py --json $(BENCH_OUT)/results.json --out $(BENCH_OUT) \
+	  --cc "$(CC)" --cxx "$(CXX)" --mode $(BENCH) --flags "$(BENCH_FLAGS)"
+
+bench-smoke: $(BENCH_BIN)
+	@mkdir -p $(BENCH_OUT)
+	@echo "== $(BENCH_BIN) smoke run (every benchmark, a few ms each; numbers not judged)"
+	$(Q)$(BENCH_BIN) $(BENCH_SMOKE_FLAGS) --benchmark_out=$(BENCH_OUT)/smoke.json \
+	  --benchmark_out_format=json >$(BENCH_OUT)/smoke.txt 2>&1 || { cat $(BENCH_OUT)/smoke.txt; exit 1; }
+	$(Q)$(BENCH_PYTHON) scripts/bench_report.py --check $(BENCH_OUT)/smoke.json --bin $(BENCH_BIN)
+
+all: $(BENCH_BIN)
+
+$(BUILD)/obj/bench/%.o: bench/%.cc
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CXX     $<")
+	$(Q)$(CXX) $(CPPFLAGS) $(BENCH_CXXFLAGS) -c $< -o $@
+
+$(BENCH_BIN): $(BENCH_OBJS) $(LOCK_LIB)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CXX) $(LDFLAGS) $^ $(BENCH_LIBS) $(LDLIBS) -o $@
+# ---- end bench ----
+
 # ---- rules ----------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -93,9 +152,13 @@ $(BUILD)/bin/%: $(BUILD)/obj/locks/%.o $(LOCK_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/obj/%.o $(LOCK_LIB)
+# A test program links its own object, the libraries its top-level directory
+# names in LINK_<dir> (e.g. LINK_litmus), the lock library, and LDLIBS_<dir>.
+.SECONDEXPANSION:
+topdir = $(firstword $(subst /, ,$(1)))
+$(BUILD)/tests/%: $(BUILD)/obj/%.o $$(LINK_$$(call topdir,$$*)) $(LOCK_LIB)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) $(LDLIBS_$(call topdir,$*)) -o $@
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -182,50 +182,11 @@ void cowcfg_reader_unregister(struct cowcfg *c, struct cowcfg_slot *slot)
     mutex_barging_unlock(&c->writer);
 }
 
-void cowcfg_read_lock(struct cowcfg *c, struct cowcfg_slot *slot)
+_Noreturn void cowcfg_misuse(struct cowcfg *c, struct cowcfg_slot *slot)
 {
     if (slot->owner != c)
         lock_fatal("cowcfg: read_lock on a slot that is not registered");
-    /* relaxed: only this thread writes its slot. */
-    if (atomic_load_explicit(&slot->active, memory_order_relaxed) != 0)
-        lock_fatal("cowcfg: nested read_lock");
-    /* acquire: pairs with the release store of gen in cowcfg_publish; if we
-     * see a publish's gen, we see its swap of current too (the safety claim
-     * in the header).  x86: MOV. */
-    uint64_t g = atomic_load_explicit(&c->gen, memory_order_acquire);
-    if (c->asymmetric) {
-        /* relaxed: the writer's membarrier supplies the store-load fence
-         * (header); the signal fence only stops the compiler from moving the
-         * announce below cowcfg_get's load.  x86: MOV, and no instruction. */
-        atomic_store_explicit(&slot->active, g, memory_order_relaxed);
-        atomic_signal_fence(memory_order_seq_cst);
-        return;
-    }
-    /* seq_cst: the announce.  It must be visible before cowcfg_get loads
-     * current, against the writer's swap and slot scan (the SB shape in the
-     * header).  x86: XCHG, a full barrier; a plain MOV here would let the
-     * load of current pass it. */
-    atomic_store_explicit(&slot->active, g, memory_order_seq_cst);
-}
-
-const void *cowcfg_get(struct cowcfg *c)
-{
-    /* seq_cst: the load half of the SB shape, after the announce in
-     * cowcfg_read_lock.  It also acquires: pairs with the exchange in
-     * cowcfg_publish, so every field the writer wrote before publishing is
-     * visible (no half-written version).  x86: MOV. */
-    return atomic_load_explicit(&c->current, memory_order_seq_cst);
-}
-
-void cowcfg_read_unlock(struct cowcfg *c, struct cowcfg_slot *slot)
-{
-    (void)c;
-    /* relaxed: only this thread writes its slot. */
-    if (atomic_load_explicit(&slot->active, memory_order_relaxed) == 0)
-        lock_fatal("cowcfg: read_unlock outside a read section");
-    /* release: every read of the version happens before the writer's scan
-     * (reclaim_some) sees 0 and frees it.  x86: MOV. */
-    atomic_store_explicit(&slot->active, 0, memory_order_release);
+    lock_fatal("cowcfg: nested read_lock");
 }
 
 /* ---- writers --------------------------------------------------------------- */

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "locks/lock.h"
 #include "locks/mutex_barging.h"
 #include "locks/sys.h"
 
@@ -55,13 +56,13 @@ struct cowcfg {
      * readers do not share a line with the writer mutex or the counters. */
     CACHE_ALIGNED _Atomic(void *) current; /* the published version, NULL before the first */
     atomic_uint_least64_t gen;             /* 1 + number of publishes; never wraps */
+    bool asymmetric; /* readers announce with a MOV, the writer calls membarrier (cowcfg.c);
+                      * set by init, read-only after; the environment variable
+                      * MEMLAB_COWCFG_NO_MEMBARRIER selects the XCHG announce, for comparison */
 
     /* Writer state: everything below is written only under writer. */
     CACHE_ALIGNED struct mutex_barging writer;
     bool writing;                           /* debug: a writer holds the mutex */
-    bool asymmetric; /* readers announce with a MOV, the writer calls membarrier (cowcfg.c);
-                      * set by init; the environment variable MEMLAB_COWCFG_NO_MEMBARRIER
-                      * selects the XCHG announce instead, for comparison */
     struct cowcfg_slot *readers;            /* registered slots */
     struct cowcfg_retired *oldest, *newest; /* retired versions, oldest first */
     void (*free_fn)(void *version);
@@ -86,14 +87,64 @@ void cowcfg_destroy(struct cowcfg *c);
  * until unregister.  Read sections do not nest. */
 void cowcfg_reader_register(struct cowcfg *c, struct cowcfg_slot *slot);
 void cowcfg_reader_unregister(struct cowcfg *c, struct cowcfg_slot *slot);
-void cowcfg_read_lock(struct cowcfg *c, struct cowcfg_slot *slot);
-void cowcfg_read_unlock(struct cowcfg *c, struct cowcfg_slot *slot);
 
-/* The current version, or NULL before the first publish.  Valid only inside
- * a read section (until read_unlock) or while holding the write lock (until
- * write_unlock).  Two calls in one section may return different versions;
- * both stay valid until the section ends. */
-const void *cowcfg_get(struct cowcfg *c);
+/* Reports a read_lock on an unregistered slot or inside a section; aborts. */
+_Noreturn void cowcfg_misuse(struct cowcfg *c, struct cowcfg_slot *slot);
+
+/* The read side is inline: a read section is a handful of MOVs, and three
+ * out-of-line calls would cost more than the work (see `make bench`,
+ * config_read).  cowcfg_read_lock/cowcfg_read_unlock bracket a section;
+ * cowcfg_get returns the current version, or NULL before the first publish.
+ * A version is valid only inside a read section (until read_unlock) or while
+ * holding the write lock (until write_unlock).  Two calls in one section may
+ * return different versions; both stay valid until the section ends. */
+static inline void cowcfg_read_lock(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    /* Misuse that would let a writer free what we read: a slot the writers
+     * do not scan, or a nested section overwriting the outer one's announce.
+     * One predicted branch for both.  relaxed: only this thread writes its
+     * slot. */
+    if (__builtin_expect((slot->owner != c) |
+                             (atomic_load_explicit(&slot->active, memory_order_relaxed) != 0),
+                         0))
+        cowcfg_misuse(c, slot);
+    /* acquire: pairs with the release store of gen in cowcfg_publish; if we
+     * see a publish's gen, we see its swap of current too (the safety claim
+     * at the top of cowcfg.c).  x86: MOV. */
+    uint64_t g = atomic_load_explicit(&c->gen, memory_order_acquire);
+    if (c->asymmetric) {
+        /* relaxed: the writer's membarrier supplies the store-load fence
+         * (cowcfg.c); the signal fence only stops the compiler from moving the
+         * announce below cowcfg_get's load.  x86: MOV, and no instruction. */
+        atomic_store_explicit(&slot->active, g, memory_order_relaxed);
+        atomic_signal_fence(memory_order_seq_cst);
+        return;
+    }
+    /* seq_cst: the announce.  It must be visible before cowcfg_get loads
+     * current, against the writer's swap and slot scan (the SB shape in
+     * cowcfg.c).  x86: XCHG, a full barrier; a plain MOV here would let the
+     * load of current pass it. */
+    atomic_store_explicit(&slot->active, g, memory_order_seq_cst);
+}
+
+static inline const void *cowcfg_get(struct cowcfg *c)
+{
+    /* seq_cst: the load half of the SB shape, after the announce in
+     * cowcfg_read_lock.  It also acquires: pairs with the exchange in
+     * cowcfg_publish, so every field the writer wrote before publishing is
+     * visible (no half-written version).  x86: MOV. */
+    return atomic_load_explicit(&c->current, memory_order_seq_cst);
+}
+
+static inline void cowcfg_read_unlock(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    (void)c;
+    /* No check for an unlock outside a section: it would store the 0 that
+     * is already there, which frees nothing early. */
+    /* release: every read of the version happens before the writer's scan
+     * (reclaim_some) sees 0 and frees it.  x86: MOV. */
+    atomic_store_explicit(&slot->active, 0, memory_order_release);
+}
 
 /* Writers.  publish needs the write lock; version must not be NULL, must not
  * have been published before, and belongs to the cowcfg afterwards.  A writer
