@@ -48,10 +48,13 @@ TESTS := $(TEST_SRCS:%.c=$(BUILD)/tests/%)
 TEST_EXTRA :=
 
 .PHONY: all deps test tsan asan check clean help
+# Prerequisites written $$(VAR) are expanded again after the whole Makefile is
+# read, so the blocks below can append to PROGRAMS and TESTS.
+.SECONDEXPANSION:
 .SECONDARY: # keep objects make would treat as intermediate (test objects), so rebuilds are incremental
 .DEFAULT_GOAL := all
 
-all: deps $(PROGRAMS) $(TESTS) ## build the library, programs and tests (the default)
+all: deps $$(PROGRAMS) $$(TESTS) ## build the library, programs and tests (the default)
 
 deps: ## install missing Debian packages (scripts/deps.sh; silent when all present)
 	$(Q)scripts/deps.sh
@@ -66,7 +69,7 @@ asan: deps ## build the tests with ASan+UBSan (and LeakSanitizer) into build/asa
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=address check
 
 # check: run every test program already built in $(BUILD); stops at the first failure.
-check: $(TESTS) $(PROGRAMS)
+check: $$(TESTS) $$(PROGRAMS)
 	$(Q)set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
 	echo "== all $(words $(TESTS)) test programs passed ($(if $(SAN),$(SAN) sanitizer,no sanitizer))"
 
@@ -76,6 +79,63 @@ clean: ## remove build/
 help: ## list the targets
 	@grep -hE '^[a-z][a-z_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  %-8s %s\n", $$1, $$2 }'
+
+# ---- litmus ----
+# The litmus harness (litmus/README.md): liblitmus.a holds the parser,
+# generator, runner and command line; litmus-gen turns the catalog
+# litmus/tests/*.litmus into C at build time, compiled into build/bin/litmus;
+# the CMocka tests are litmus/unit/test_*.c.
+LITMUS_LIB_SRCS := $(filter-out litmus/main.c litmus/gen_main.c,$(wildcard litmus/*.c))
+LITMUS_LIB := $(BUILD)/lib/liblitmus.a
+LITMUS_GEN := $(BUILD)/bin/litmus-gen
+LITMUS_CATALOG_SRCS := $(sort $(wildcard litmus/tests/*.litmus))
+LITMUS_CATALOG_LIST := $(BUILD)/gen/litmus/catalog.list
+LITMUS_CATALOG_C := $(BUILD)/gen/litmus/catalog.c
+LITMUS_CATALOG_O := $(BUILD)/obj/gen/litmus/catalog.o
+LITMUS_TEST_SRCS := $(wildcard litmus/unit/test_*.c)
+TESTS += $(LITMUS_TEST_SRCS:%.c=$(BUILD)/tests/%)
+PROGRAMS += $(BUILD)/bin/litmus
+LINK_litmus := $(LITMUS_CATALOG_O) $(LITMUS_LIB)
+LDLIBS_litmus := -ldl
+
+.PHONY: litmus
+litmus: deps $(BUILD)/bin/litmus ## run the litmus catalog on this CPU: summary table; fails if an x86-TSO-forbidden state is seen
+	$(Q)$(BUILD)/bin/litmus --catalog --summary --expect
+
+# The list of catalog files, rewritten only when it changes, so that removing
+# a test also regenerates the catalog.
+$(shell mkdir -p $(BUILD)/gen/litmus && echo '$(LITMUS_CATALOG_SRCS)' | cmp -s - $(LITMUS_CATALOG_LIST) || \
+  echo '$(LITMUS_CATALOG_SRCS)' > $(LITMUS_CATALOG_LIST))
+
+$(LITMUS_LIB): $(LITMUS_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LITMUS_GEN): $(BUILD)/obj/litmus/gen_main.o $(LITMUS_LIB) $(LOCK_LIB)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(LITMUS_CATALOG_C): $(LITMUS_CATALOG_SRCS) $(LITMUS_CATALOG_LIST) $(LITMUS_GEN)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  GEN     $@")
+	$(Q)$(LITMUS_GEN) -o $@ $(LITMUS_CATALOG_SRCS)
+
+$(LITMUS_CATALOG_O): $(LITMUS_CATALOG_C)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/bin/litmus: $(BUILD)/obj/litmus/main.o $(LITMUS_CATALOG_O) $(LITMUS_LIB) $(LOCK_LIB)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ldl -o $@
+
+# Unit tests find the project (and ../shared/litmus-corpus beside it) from here.
+$(LITMUS_TEST_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS += -DMEMLAB_ROOT='"$(CURDIR)"'
+
+# ---- end litmus ----
 
 # ---- bench ----
 # Benchmarks (bench/README.md): bench/*.c and the C++ shim bench/shim.cc link
@@ -154,7 +214,6 @@ $(BUILD)/bin/%: $(BUILD)/obj/locks/%.o $(LOCK_LIB)
 
 # A test program links its own object, the libraries its top-level directory
 # names in LINK_<dir> (e.g. LINK_litmus), the lock library, and LDLIBS_<dir>.
-.SECONDEXPANSION:
 topdir = $(firstword $(subst /, ,$(1)))
 $(BUILD)/tests/%: $(BUILD)/obj/%.o $$(LINK_$$(call topdir,$$*)) $(LOCK_LIB)
 	@mkdir -p $(@D)

@@ -1,0 +1,743 @@
+/* cli.c: the litmus command: pick tests, get their code, run them, report.
+ *
+ *   litmus [options] FILE.litmus... | NAME... | --catalog
+ *
+ * A catalog test whose file is unchanged runs the code compiled into the
+ * binary; any other file is generated and compiled on the fly (load.c), all
+ * such files in one compiler run.  Exit status: 0 all well, 1 an expectation
+ * failed (--expect), 2 a bad option, file or test.
+ */
+#include "litmus/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "litmus/expected.h"
+#include "litmus/gen.h"
+#include "litmus/load.h"
+#include "litmus/parse.h"
+#include "litmus/run.h"
+#include "locks/sys.h"
+
+struct item {
+    const char *arg;          /* as named on the command line */
+    char *path;
+    char *source;             /* owned text, NULL for a catalog entry */
+    struct lt_test *test;
+    const lt_thread_fn *fns;
+    int lib_index;            /* position among the tests compiled on the fly, or -1 */
+    char error[1024];         /* why it cannot run */
+    bool ran;
+    struct lt_result res;
+    int expect;               /* 0 unchecked, 1 met, -1 failed */
+    char expect_msg[512];
+};
+
+struct cli {
+    struct lt_options opt;
+    bool seed_given, json, summary_only, expect, emit_c, list, catalog;
+    struct item *items;
+    int nitems;
+    const char *label;        /* test being run, for progress */
+    bool progress_shown;
+};
+
+static const char usage[] =
+    "usage: litmus [options] FILE.litmus... | NAME... | --catalog\n"
+    "Run C litmus tests on this machine's CPUs and count every final state.\n"
+    "\n"
+    "  -n, --iterations N  instances to run per test (default 1000000; k, M suffixes)\n"
+    "      --cpus LIST     CPUs to pin threads to, e.g. 0,1 or 2-3 (default: all allowed)\n"
+    "      --seed N        seed for thread-to-CPU placement (and --shuffle)\n"
+    "      --expect        exit 1 if a state the header forbids on x86-TSO (or the kernel's\n"
+    "                      'Result: Never') appears, or one FILE.litmus.expected does not list\n"
+    "      --json          print results as JSON\n"
+    "      --summary       print only the summary table\n"
+    "      --catalog       run every test of the built-in catalog (litmus/tests)\n"
+    "      --list          list the catalog\n"
+    "      --emit-c        print the C generated for the tests and exit\n"
+    "      --batch N       instances per batch (default 400)\n"
+    "      --period TICKS  time-stamp-counter ticks between instances (default: adaptive)\n"
+    "      --stride N      ints between two instances' copies of a variable (default 16)\n"
+    "      --shuffle       visit the instances' memory in a random order in each batch\n"
+    "      --reset-by WHO  reader|writer|first: which thread resets a variable before a batch\n"
+    "  -h, --help          this help\n"
+    "Environment: CC and LITMUS_CFLAGS (default -O2) compile tests outside the catalog.\n";
+
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int bad_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("litmus: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (try litmus --help)\n", stderr);
+    va_end(ap);
+    return 2;
+}
+
+/* "1000", "10k", "2M", "1G" within [min, max]. */
+static bool parse_count(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || errno || v < 0)
+        return false;
+    long long mul = 1;
+    if (*end == 'k' || *end == 'K')
+        mul = 1000;
+    else if (*end == 'm' || *end == 'M')
+        mul = 1000000;
+    else if (*end == 'g' || *end == 'G')
+        mul = 1000000000;
+    if (mul != 1)
+        end++;
+    if (*end || v > max / mul || v * mul < min)
+        return false;
+    *out = (long)(v * mul);
+    return true;
+}
+
+static bool cpu_allowed(int cpu)
+{
+    int n = online_cpus();
+    for (int i = 0; i < n; i++)
+        if (nth_allowed_cpu(i) == cpu)
+            return true;
+    return false;
+}
+
+static int parse_cpus(struct cli *c, const char *s)
+{
+    c->opt.ncpus = 0;
+    const char *p = s;
+    while (*p) {
+        char *end;
+        long a = strtol(p, &end, 10), b;
+        if (end == p || a < 0)
+            return bad_usage("--cpus: bad CPU list '%s'", s);
+        b = a;
+        p = end;
+        if (*p == '-') {
+            b = strtol(p + 1, &end, 10);
+            if (end == p + 1 || b < a)
+                return bad_usage("--cpus: bad CPU range in '%s'", s);
+            p = end;
+        }
+        for (long cpu = a; cpu <= b; cpu++) {
+            if (cpu >= 100000 || !cpu_allowed((int)cpu))
+                return bad_usage("--cpus: CPU %ld is not available to this process", cpu);
+            if (c->opt.ncpus == LT_MAX_CPUS)
+                return bad_usage("--cpus: more than %d CPUs", LT_MAX_CPUS);
+            c->opt.cpus[c->opt.ncpus++] = (int)cpu;
+        }
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return bad_usage("--cpus: bad CPU list '%s'", s);
+    }
+    if (c->opt.ncpus == 0)
+        return bad_usage("--cpus: empty CPU list");
+    return 0;
+}
+
+static int parse_options(struct cli *c, int argc, char **argv)
+{
+    enum { O_CPUS = 256, O_SEED, O_EXPECT, O_JSON, O_SUMMARY, O_CATALOG, O_LIST, O_EMIT, O_BATCH,
+           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET };
+    static const struct option longs[] = {
+        {"iterations", required_argument, 0, 'n'}, {"cpus", required_argument, 0, O_CPUS},
+        {"seed", required_argument, 0, O_SEED},    {"expect", no_argument, 0, O_EXPECT},
+        {"json", no_argument, 0, O_JSON},          {"summary", no_argument, 0, O_SUMMARY},
+        {"catalog", no_argument, 0, O_CATALOG},    {"list", no_argument, 0, O_LIST},
+        {"emit-c", no_argument, 0, O_EMIT},        {"batch", required_argument, 0, O_BATCH},
+        {"period", required_argument, 0, O_PERIOD},{"stride", required_argument, 0, O_STRIDE},
+        {"shuffle", no_argument, 0, O_SHUFFLE},    {"reset-by", required_argument, 0, O_RESET},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    opterr = 0;
+    optind = 1;
+    int ch;
+    long v;
+    while ((ch = getopt_long(argc, argv, ":n:h", longs, NULL)) != -1) {
+        switch (ch) {
+        case 'n':
+            if (!parse_count(optarg, 1, 1000000000000L, &c->opt.iterations))
+                return bad_usage("-n: '%s' is not a number of iterations (1 or more)", optarg);
+            break;
+        case O_CPUS:
+            if (parse_cpus(c, optarg) != 0)
+                return 2;
+            break;
+        case O_SEED: {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(optarg, &end, 0);
+            if (end == optarg || *end || errno || optarg[0] == '-')
+                return bad_usage("--seed: '%s' is not a number", optarg);
+            c->opt.seed = s;
+            c->seed_given = true;
+            break;
+        }
+        case O_EXPECT: c->expect = true; break;
+        case O_JSON: c->json = true; break;
+        case O_SUMMARY: c->summary_only = true; break;
+        case O_CATALOG: c->catalog = true; break;
+        case O_LIST: c->list = true; break;
+        case O_EMIT: c->emit_c = true; break;
+        case O_SHUFFLE: c->opt.shuffle = true; break;
+        case O_RESET:
+            if (strcmp(optarg, "reader") == 0)
+                c->opt.reset = LT_RESET_READER;
+            else if (strcmp(optarg, "writer") == 0)
+                c->opt.reset = LT_RESET_WRITER;
+            else if (strcmp(optarg, "first") == 0)
+                c->opt.reset = LT_RESET_FIRST;
+            else
+                return bad_usage("--reset-by: '%s' is not reader, writer or first", optarg);
+            break;
+        case O_BATCH:
+            if (!parse_count(optarg, 1, 1000000, &c->opt.batch))
+                return bad_usage("--batch: '%s' is not in 1..1000000", optarg);
+            break;
+        case O_PERIOD:
+            if (!parse_count(optarg, 1, 1 << 22, &v))
+                return bad_usage("--period: '%s' is not in 1..%d ticks", optarg, 1 << 22);
+            c->opt.period = v;
+            break;
+        case O_STRIDE:
+            if (!parse_count(optarg, 1, 4096, &c->opt.stride))
+                return bad_usage("--stride: '%s' is not in 1..4096", optarg);
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return -1;
+        case ':':
+            return bad_usage("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return bad_usage("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    return 0;
+}
+
+/* ---- choosing tests and their code ------------------------------------------ */
+
+static const struct lt_catalog_entry *catalog_by_source(const char *text)
+{
+    for (int i = 0; i < lt_catalog_count; i++)
+        if (strcmp(lt_catalog[i].source, text) == 0)
+            return &lt_catalog[i];
+    return NULL;
+}
+
+static const struct lt_catalog_entry *catalog_by_name(const char *name)
+{
+    for (int i = 0; i < lt_catalog_count; i++)
+        if (strcmp(lt_catalog[i].name, name) == 0)
+            return &lt_catalog[i];
+    return NULL;
+}
+
+/* Teaching order for --catalog: by family (the name up to its first '+'),
+ * families in this order and unknown ones after, the bare test first. */
+static int family_rank(const char *name)
+{
+    static const char *const families[] = {"SB", "R", "MP", "LB", "S", "2", "WRC", "IRIW",
+                                           "CoRR", "CoRW", "CoWR", "CoWW"};
+    size_t len = strcspn(name, "+");
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+        if (strlen(families[i]) == len && strncmp(families[i], name, len) == 0)
+            return (int)i;
+    return (int)(sizeof families / sizeof families[0]);
+}
+
+static int catalog_cmp(const void *pa, const void *pb)
+{
+    const struct lt_catalog_entry *a = *(const struct lt_catalog_entry *const *)pa;
+    const struct lt_catalog_entry *b = *(const struct lt_catalog_entry *const *)pb;
+    int ra = family_rank(a->name), rb = family_rank(b->name);
+    if (ra != rb)
+        return ra - rb;
+    bool bare_a = !strchr(a->name, '+'), bare_b = !strchr(b->name, '+');
+    if (bare_a != bare_b)
+        return bare_a ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+static void sorted_catalog(const struct lt_catalog_entry **out)
+{
+    for (int i = 0; i < lt_catalog_count; i++)
+        out[i] = &lt_catalog[i];
+    qsort(out, (size_t)lt_catalog_count, sizeof out[0], catalog_cmp);
+}
+
+static void add_catalog_item(struct item *it, const struct lt_catalog_entry *e)
+{
+    it->path = strdup(e->path);
+    it->test = lt_parse(e->path, e->source, it->error, sizeof it->error);
+    if (it->test && it->test->nthreads != e->nthreads)
+        snprintf(it->error, sizeof it->error, "%s: the catalog is out of date (rebuild)", e->path);
+    it->fns = e->fns;
+}
+
+static void add_item(struct item *it, const char *arg)
+{
+    it->arg = arg;
+    it->lib_index = -1;
+    if (access(arg, F_OK) != 0 && strchr(arg, '/') == NULL && !strstr(arg, ".litmus")) {
+        const struct lt_catalog_entry *e = catalog_by_name(arg);
+        if (e)
+            add_catalog_item(it, e);
+        else
+            snprintf(it->error, sizeof it->error, "%s: no such file, nor a test in the catalog (see --list)", arg);
+        return;
+    }
+    it->path = strdup(arg);
+    it->source = lt_read_file(arg);
+    if (!it->source) {
+        snprintf(it->error, sizeof it->error, "%s: %s", arg, errno == EILSEQ ? "not a text file" : strerror(errno));
+        return;
+    }
+    const struct lt_catalog_entry *e = catalog_by_source(it->source);
+    it->test = lt_parse(arg, it->source, it->error, sizeof it->error);
+    if (it->test && e && e->nthreads == it->test->nthreads)
+        it->fns = e->fns; /* unchanged catalog file: use the code built into the binary */
+}
+
+static int compile_items(struct cli *c, struct lt_library *lib)
+{
+    struct lt_test **tests = calloc((size_t)c->nitems + 1, sizeof *tests);
+    if (!tests)
+        abort();
+    int n = 0;
+    for (int i = 0; i < c->nitems; i++) {
+        struct item *it = &c->items[i];
+        if (it->test && !it->fns) {
+            it->lib_index = n;
+            tests[n++] = it->test;
+        }
+    }
+    int rc = 0;
+    if (n > 0 && c->emit_c) {
+        lt_gen(stdout, tests, n, "lt_", true);
+    } else if (n > 0) {
+        char err[4096];
+        if (lt_compile(tests, n, lib, err, sizeof err) != 0) {
+            fprintf(stderr, "litmus: %s\n", err);
+            rc = 2;
+        } else {
+            for (int i = 0; i < c->nitems; i++)
+                if (c->items[i].lib_index >= 0)
+                    c->items[i].fns = lib->fns[c->items[i].lib_index];
+        }
+    }
+    free(tests);
+    return rc;
+}
+
+/* ---- expectations ------------------------------------------------------------- */
+
+static bool starts_ci(const char *s, const char *prefix)
+{
+    return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Whether the header says x86 can never satisfy the proposition: its
+ * "x86-TSO: forbidden", else the kernel model's "Result: Never" (x86 is
+ * stronger than the Linux kernel memory model). */
+static bool tso_forbids(const struct lt_test *t)
+{
+    const char *tso = lt_key(t, "x86-TSO");
+    if (tso)
+        return starts_ci(tso, "forbidden");
+    return starts_ci(lt_key(t, "Result"), "Never");
+}
+
+static void state_text(const struct lt_test *t, const int *vals, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < t->nobs && len < size; k++) {
+        char name[96];
+        lt_loc_name(t, k, name, sizeof name);
+        int w = snprintf(buf + len, size - len, "%s%s=%d;", k ? " " : "", name, vals[k]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+static void check_expect(struct item *it)
+{
+    const struct lt_test *t = it->test;
+    bool checked = false;
+    if (lt_key(t, "x86-TSO") || lt_key(t, "Result")) {
+        checked = true;
+        if (tso_forbids(t) && it->res.positive > 0) {
+            it->expect = -1;
+            snprintf(it->expect_msg, sizeof it->expect_msg,
+                     "%s: a state forbidden on x86-TSO was seen %llu times", t->name,
+                     (unsigned long long)it->res.positive);
+            return;
+        }
+    }
+    char epath[4200];
+    snprintf(epath, sizeof epath, "%s.expected", it->path);
+    if (access(epath, R_OK) == 0) {
+        struct lt_expected e;
+        char err[512];
+        if (lt_expected_load(t, epath, &e, err, sizeof err) != 0) {
+            it->expect = -1;
+            snprintf(it->expect_msg, sizeof it->expect_msg, "%.500s", err);
+            return;
+        }
+        checked = true;
+        for (int i = 0; i < it->res.nstates; i++) {
+            if (!lt_expected_allows(&e, it->res.states[i].vals)) {
+                char st[256];
+                state_text(t, it->res.states[i].vals, st, sizeof st);
+                it->expect = -1;
+                snprintf(it->expect_msg, sizeof it->expect_msg, "%s: state %.200s (seen %llu times) is not in %.200s",
+                         t->name, st, (unsigned long long)it->res.states[i].count, epath);
+                break;
+            }
+        }
+        lt_expected_free(&e);
+        if (it->expect < 0)
+            return;
+    }
+    it->expect = checked ? 1 : 0;
+}
+
+/* ---- output ------------------------------------------------------------------- */
+
+static const char *quant_name(enum lt_quant q)
+{
+    return q == LT_EXISTS ? "exists" : q == LT_NOT_EXISTS ? "~exists" : "forall";
+}
+
+static double rate(double count, double seconds)
+{
+    return seconds > 0 ? count / seconds : 0;
+}
+
+static void print_text(const struct item *it, const struct lt_options *o)
+{
+    const struct lt_test *t = it->test;
+    const struct lt_result *r = &it->res;
+    printf("Test %s (%s)\n", t->name, it->path);
+    const char *q = lt_key(t, "Question");
+    if (q)
+        printf("Question: %s\n", q);
+    printf("Histogram (%d states)\n", r->nstates);
+    for (int i = 0; i < r->nstates; i++) {
+        char st[512];
+        state_text(t, r->states[i].vals, st, sizeof st);
+        printf("%-10llu %s> %s\n", (unsigned long long)r->states[i].count, r->states[i].witness ? "*" : ":", st);
+    }
+    printf("%s\nWitnesses\nPositive: %llu, Negative: %llu\n", lt_condition_holds(t, r) ? "Ok" : "No",
+           (unsigned long long)r->positive, (unsigned long long)r->negative);
+    printf("Condition %s (%s) is %svalidated\n", quant_name(t->quant), t->cond_text,
+           lt_condition_holds(t, r) ? "" : "NOT ");
+    printf("Observation %s %s %llu %llu\n", t->name, lt_observation(r), (unsigned long long)r->positive,
+           (unsigned long long)r->negative);
+    const char *sc = lt_key(t, "SC"), *tso = lt_key(t, "x86-TSO"), *res = lt_key(t, "Result");
+    if (sc || tso)
+        printf("Models: SC %s, x86-TSO %s\n", sc ? sc : "?", tso ? tso : "?");
+    else if (res)
+        printf("Models: Linux kernel memory model: %s\n", res);
+    printf("Time %s %.3f s: %ld iterations, %.2f M/s; %llu witnesses, %.2f M/s (%.1f %% of iterations)\n",
+           t->name, r->seconds, r->iterations, rate((double)r->iterations, r->seconds) / 1e6,
+           (unsigned long long)r->positive, rate((double)r->positive, r->seconds) / 1e6,
+           r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0);
+    printf("Run on CPUs");
+    for (int k = 0; k < t->nthreads; k++)
+        printf("%s%d", k ? "," : " ", r->cpu_of[k]);
+    printf("%s, seed %llu, period %ld ticks, threads preempted %ld times\n",
+           r->oversubscribed ? " (more threads than CPUs: shared)" : "", (unsigned long long)o->seed, r->period,
+           r->preempted);
+    if (it->expect < 0)
+        printf("EXPECTATION FAILED: %s\n", it->expect_msg);
+    printf("\n");
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", stdout);
+        else if (ch < 32)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+static void print_json(const struct cli *c)
+{
+    printf("{\"tests\": [");
+    bool ok = true;
+    for (int i = 0; i < c->nitems; i++) {
+        const struct item *it = &c->items[i];
+        printf("%s\n  {\"file\": ", i ? "," : "");
+        json_string(it->path ? it->path : it->arg);
+        if (!it->ran) {
+            ok = false;
+            printf(", \"error\": ");
+            json_string(it->error);
+            printf("}");
+            continue;
+        }
+        const struct lt_test *t = it->test;
+        const struct lt_result *r = &it->res;
+        printf(", \"name\": ");
+        json_string(t->name);
+        printf(", \"condition\": ");
+        char cond[1200];
+        snprintf(cond, sizeof cond, "%s (%s)", quant_name(t->quant), t->cond_text);
+        json_string(cond);
+        printf(", \"sc\": ");
+        json_string(lt_key(t, "SC"));
+        printf(", \"x86_tso\": ");
+        json_string(lt_key(t, "x86-TSO"));
+        printf(",\n   \"iterations\": %ld, \"seconds\": %.6f, \"positive\": %llu, \"negative\": %llu, "
+               "\"observation\": \"%s\", \"condition_holds\": %s,\n   \"iterations_per_second\": %.0f, "
+               "\"witnesses_per_second\": %.0f, \"witness_percent\": %.3f, \"seed\": %llu, \"period\": %ld, \"preempted\": %ld,",
+               r->iterations, r->seconds, (unsigned long long)r->positive, (unsigned long long)r->negative,
+               lt_observation(r), lt_condition_holds(t, r) ? "true" : "false",
+               rate((double)r->iterations, r->seconds), rate((double)r->positive, r->seconds),
+               r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0,
+               (unsigned long long)c->opt.seed, r->period, r->preempted);
+        printf(" \"cpus\": [");
+        for (int k = 0; k < t->nthreads; k++)
+            printf("%s%d", k ? ", " : "", r->cpu_of[k]);
+        printf("],\n   \"expect\": \"%s\"", it->expect > 0 ? "met" : it->expect < 0 ? "failed" : "unchecked");
+        if (it->expect < 0) {
+            ok = false;
+            printf(", \"expect_message\": ");
+            json_string(it->expect_msg);
+        }
+        printf(",\n   \"states\": [");
+        for (int s = 0; s < r->nstates; s++) {
+            printf("%s\n     {\"count\": %llu, \"witness\": %s, \"values\": {", s ? "," : "",
+                   (unsigned long long)r->states[s].count, r->states[s].witness ? "true" : "false");
+            for (int k = 0; k < t->nobs; k++) {
+                char name[96];
+                lt_loc_name(t, k, name, sizeof name);
+                printf("%s", k ? ", " : "");
+                json_string(name);
+                printf(": %d", r->states[s].vals[k]);
+            }
+            printf("}}");
+        }
+        printf("]}");
+    }
+    printf("\n ], \"ok\": %s}\n", ok ? "true" : "false");
+}
+
+static const char *verdict(const struct item *it)
+{
+    bool seen = it->res.positive > 0;
+    if (it->expect < 0)
+        return "FAIL";
+    const char *tso = lt_key(it->test, "x86-TSO");
+    if (!tso && !lt_key(it->test, "Result"))
+        return seen ? "seen" : "not seen";
+    if (tso_forbids(it->test))
+        return seen ? "FAIL: forbidden, seen" : "ok: never seen";
+    return seen ? "ok: seen" : "allowed, not seen";
+}
+
+static void print_summary(const struct cli *c)
+{
+    int wname = 4, wcond = 19;
+    for (int i = 0; i < c->nitems; i++) {
+        const struct item *it = &c->items[i];
+        if (!it->ran)
+            continue;
+        int n = (int)strlen(it->test->name), m = (int)strlen(it->test->cond_text) + 1;
+        wname = n > wname ? n : wname;
+        wcond = m > wcond ? m : wcond;
+    }
+    wcond = wcond > 44 ? 44 : wcond;
+    printf("%-*s  %-*s  %-9s  %-9s  %25s  %14s  %s\n", wname, "test", wcond, "outcome of interest", "SC",
+           "x86-TSO", "observed/iterations", "witnesses/s", "verdict");
+    for (int i = 0; i < c->nitems; i++) {
+        const struct item *it = &c->items[i];
+        if (!it->ran) {
+            printf("%-*s  refused: %s\n", wname, it->arg ? it->arg : it->path, it->error);
+            continue;
+        }
+        const struct lt_test *t = it->test;
+        const struct lt_result *r = &it->res;
+        char cond[1100], obs[64], pct[16], wps[32];
+        snprintf(cond, sizeof cond, "%s%s", t->quant == LT_EXISTS ? "" : t->quant == LT_FORALL ? "~" : "",
+                 t->cond_text);
+        if ((int)strlen(cond) > wcond)
+            snprintf(cond + wcond - 3, 4, "...");
+        snprintf(pct, sizeof pct, "%.1f%%",
+                 r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0);
+        snprintf(obs, sizeof obs, "%llu/%ld %s", (unsigned long long)r->positive, r->iterations,
+                 r->positive ? pct : "");
+        if (r->positive)
+            snprintf(wps, sizeof wps, "%.3f M/s", rate((double)r->positive, r->seconds) / 1e6);
+        else
+            snprintf(wps, sizeof wps, "-");
+        const char *sc = lt_key(t, "SC"), *tso = lt_key(t, "x86-TSO");
+        printf("%-*s  %-*s  %-9.9s  %-9.9s  %25s  %14s  %s\n", wname, t->name, wcond, cond, sc ? sc : "-",
+               tso ? tso : "-", obs, wps, verdict(it));
+    }
+}
+
+static void progress(void *ctx, long done, long total)
+{
+    struct cli *c = ctx;
+    fprintf(stderr, "\r  %s: %3ld%% (%ld/%ld)", c->label, total ? done * 100 / total : 100, done, total);
+    c->progress_shown = true;
+}
+
+static void list_catalog(void)
+{
+    const struct lt_catalog_entry **cat = calloc((size_t)lt_catalog_count + 1, sizeof *cat);
+    if (!cat)
+        abort();
+    sorted_catalog(cat);
+    for (int i = 0; i < lt_catalog_count; i++) {
+        char err[512];
+        struct lt_test *t = lt_parse(cat[i]->path, cat[i]->source, err, sizeof err);
+        const char *q = t ? lt_key(t, "Question") : NULL;
+        printf("%-12s %s\n", cat[i]->name, q ? q : "");
+        lt_test_free(t);
+    }
+    free(cat);
+}
+
+static void free_items(struct cli *c)
+{
+    for (int i = 0; i < c->nitems; i++) {
+        struct item *it = &c->items[i];
+        if (it->ran)
+            lt_result_free(&it->res);
+        lt_test_free(it->test);
+        free(it->source);
+        free(it->path);
+    }
+    free(c->items);
+}
+
+int lt_main(int argc, char **argv)
+{
+    struct cli c;
+    memset(&c, 0, sizeof c);
+    lt_options_default(&c.opt);
+    int rc = parse_options(&c, argc, argv);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (c.list) {
+        list_catalog();
+        return 0;
+    }
+    int nfiles = argc - optind;
+    if (nfiles == 0 && !c.catalog)
+        return bad_usage("no tests: name FILE.litmus files, catalog tests, or --catalog");
+    if (!c.seed_given)
+        c.opt.seed = (now_ns() ^ ((uint64_t)getpid() << 32)) % 1000000007u + 1;
+
+    c.items = calloc((size_t)(nfiles + (c.catalog ? lt_catalog_count : 0)) + 1, sizeof *c.items);
+    if (!c.items)
+        abort();
+    if (c.catalog) {
+        const struct lt_catalog_entry **cat = calloc((size_t)lt_catalog_count + 1, sizeof *cat);
+        if (!cat)
+            abort();
+        sorted_catalog(cat);
+        for (int i = 0; i < lt_catalog_count; i++) {
+            c.items[c.nitems].lib_index = -1;
+            add_catalog_item(&c.items[c.nitems++], cat[i]);
+        }
+        free(cat);
+    }
+    for (int i = optind; i < argc; i++)
+        add_item(&c.items[c.nitems++], argv[i]);
+
+    int status = 0;
+    for (int i = 0; i < c.nitems; i++) {
+        if (!c.items[i].test) {
+            if (!c.json)
+                fprintf(stderr, "litmus: %s\n", c.items[i].error);
+            status = 2;
+        }
+    }
+    struct lt_library lib = {0};
+    if (compile_items(&c, &lib) != 0) {
+        for (int i = 0; i < c.nitems; i++)
+            if (c.items[i].lib_index >= 0) {
+                snprintf(c.items[i].error, sizeof c.items[i].error, "could not be compiled");
+                c.items[i].fns = NULL;
+            }
+        status = 2;
+    }
+    if (c.emit_c) {
+        for (int i = 0; i < c.nitems; i++)
+            if (c.items[i].test && c.items[i].lib_index < 0)
+                lt_gen(stdout, &c.items[i].test, 1, "lt_", true);
+        free_items(&c);
+        return status;
+    }
+
+    bool show_progress = isatty(2) && !c.json;
+    if (show_progress) {
+        c.opt.progress = progress;
+        c.opt.progress_ctx = &c;
+    }
+    for (int i = 0; i < c.nitems; i++) {
+        struct item *it = &c.items[i];
+        if (!it->test || !it->fns)
+            continue;
+        c.label = it->test->name;
+        char err[512];
+        if (lt_run(it->test, it->fns, &c.opt, &it->res, err, sizeof err) != 0) {
+            snprintf(it->error, sizeof it->error, "%s: %s", it->path, err);
+            fprintf(stderr, "litmus: %s\n", it->error);
+            status = 2;
+            continue;
+        }
+        if (c.progress_shown) {
+            fputs("\r\033[K", stderr);
+            c.progress_shown = false;
+        }
+        it->ran = true;
+        if (c.expect)
+            check_expect(it);
+        if (it->expect < 0 && status == 0)
+            status = 1;
+        if (!c.json && !c.summary_only)
+            print_text(it, &c.opt);
+        fflush(stdout);
+    }
+    if (c.json)
+        print_json(&c);
+    else if (c.summary_only || c.nitems > 1)
+        print_summary(&c);
+    for (int i = 0; i < c.nitems && !c.json; i++)
+        if (c.items[i].expect < 0)
+            fprintf(stderr, "litmus: expectation failed: %s\n", c.items[i].expect_msg);
+    free_items(&c);
+    lt_library_close(&lib);
+    return status;
+}

@@ -1,0 +1,69 @@
+/* run.h: run a litmus test's generated threads on the hardware and count final states. */
+#ifndef MEMLAB_LITMUS_RUN_H
+#define MEMLAB_LITMUS_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "litmus/abi.h"
+#include "litmus/ast.h"
+
+#define LT_MAX_CPUS 256
+
+/* Which thread resets a variable before each batch (see run.c). */
+enum lt_reset { LT_RESET_READER, LT_RESET_WRITER, LT_RESET_FIRST };
+
+struct lt_options {
+    long iterations;        /* instances to run in all (default 1000000) */
+    long batch;             /* instances per batch (default 400) */
+    long stride;            /* ints between two instances' copies of a variable (default 16: a line) */
+    long period;            /* timebase ticks between instances; 0: automatic */
+    uint64_t seed;          /* thread-to-CPU placement, and the memory slot order with shuffle */
+    bool shuffle;           /* visit the instances' memory in a random order per batch */
+    enum lt_reset reset;    /* who resets the variables (default: a reader) */
+    int cpus[LT_MAX_CPUS];  /* CPUs to pin threads to, in order; ncpus == 0: all allowed */
+    int ncpus;
+    /* Called by the runner between batches, at most every ~200 ms; may be NULL. */
+    void (*progress)(void *ctx, long done, long total);
+    void *progress_ctx;
+};
+
+/* The defaults above, with ncpus == 0 and seed 1. */
+void lt_options_default(struct lt_options *o);
+
+/* One distinct final state: values in test->obs order. */
+struct lt_state {
+    int *vals;
+    uint64_t count;
+    bool witness;           /* satisfies the condition's proposition */
+};
+
+struct lt_result {
+    long iterations;
+    double seconds;         /* wall time of the whole run, counting included */
+    uint64_t positive;      /* iterations whose final state satisfies the proposition */
+    uint64_t negative;
+    struct lt_state *states;/* sorted by values */
+    int nstates;
+    long period;            /* timebase period at the end (ticks) */
+    int cpu_of[LT_MAX_THREADS];
+    bool oversubscribed;    /* more threads than CPUs: threads yield while waiting */
+    long preempted;         /* times a runner thread was descheduled for another process */
+};
+
+/* Run test t whose thread k is fns[k].  Returns 0, or -1 with a message in err
+ * (bad options, out of threads).  Free r with lt_result_free. */
+int lt_run(const struct lt_test *t, const lt_thread_fn *fns, const struct lt_options *o,
+           struct lt_result *r, char *err, size_t errsize);
+
+void lt_result_free(struct lt_result *r);
+
+/* Litmus7's verdict on the proposition: "Never", "Sometimes" or "Always". */
+const char *lt_observation(const struct lt_result *r);
+
+/* Whether the condition (with its quantifier) holds: exists: seen, ~exists:
+ * never seen, forall: always. */
+bool lt_condition_holds(const struct lt_test *t, const struct lt_result *r);
+
+#endif

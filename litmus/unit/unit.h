@@ -1,0 +1,98 @@
+/* unit.h: helpers shared by the litmus unit tests (each test file is one CMocka program). */
+#ifndef MEMLAB_LITMUS_UNIT_H
+#define MEMLAB_LITMUS_UNIT_H
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "litmus/load.h"
+#include "litmus/parse.h"
+#include "litmus/run.h"
+
+#ifndef MEMLAB_ROOT
+#define MEMLAB_ROOT "."
+#endif
+
+/* Sanitized builds run fewer iterations: the runner's own code is 5-20x slower. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LT_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define LT_SANITIZED 1
+#endif
+#endif
+#ifndef LT_SANITIZED
+#define LT_SANITIZED 0
+#endif
+#define LT_SCALE(plain, sanitized) (LT_SANITIZED ? (sanitized) : (plain))
+
+/* The shared corpus: $MEMLAB_LITMUS_CORPUS, else ../shared/litmus-corpus
+ * beside the project root this test was built in. */
+static inline const char *corpus_dir(void)
+{
+    const char *env = getenv("MEMLAB_LITMUS_CORPUS");
+    return env && *env ? env : MEMLAB_ROOT "/../shared/litmus-corpus";
+}
+
+static inline void catalog_path(char *buf, size_t size, const char *name)
+{
+    snprintf(buf, size, "%s/litmus/tests/%s.litmus", MEMLAB_ROOT, name);
+}
+
+/* The only timing in these tests: a hang kills the program (and fails the test). */
+static inline void watchdog(unsigned seconds)
+{
+    alarm(seconds);
+}
+
+/* Run a catalog file through the on-the-fly path (parse, generate, compile,
+ * dlopen, run); returns the parsed test (caller frees) and fills r. */
+static inline struct lt_test *run_file(const char *path, long iterations, struct lt_result *r)
+{
+    char err[2048];
+    struct lt_test *t = lt_parse_file(path, err, sizeof err);
+    if (!t) {
+        fprintf(stderr, "%s\n", err);
+        return NULL;
+    }
+    struct lt_library lib;
+    if (lt_compile(&t, 1, &lib, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        lt_test_free(t);
+        return NULL;
+    }
+    struct lt_options o;
+    lt_options_default(&o);
+    o.iterations = iterations;
+    int rc = lt_run(t, lib.fns[0], &o, r, err, sizeof err);
+    lt_library_close(&lib);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", err);
+        lt_test_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* Silence stdout around noisy calls (the CLI prints its results). */
+static inline int stdout_off(void)
+{
+    fflush(stdout);
+    int saved = dup(1);
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    close(null);
+    return saved;
+}
+
+static inline void stdout_on(int saved)
+{
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+}
+
+#endif
