@@ -41,9 +41,8 @@ LOCK_LIB := $(BUILD)/lib/liblocks.a
 
 # ---- programs and tests ---------------------------------------------------
 PROGRAMS := $(LOCK_PROGRAMS:%=$(BUILD)/bin/%)
-# Every */tests/test_*.c is one CMocka program, linked with the libraries.
-TEST_SRCS := $(wildcard locks/tests/test_*.c)
-TESTS := $(TEST_SRCS:%.c=$(BUILD)/tests/%)
+# Every test_*.c under a tests/ folder is one CMocka program; each part adds its own.
+TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(wildcard locks/tests/test_*.c))
 # Further suites `make test` runs after the unit tests (each part appends its own).
 TEST_EXTRA :=
 
@@ -195,6 +194,22 @@ $(BENCH_BIN): $(BENCH_OBJS) $(LOCK_LIB)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CXX) $(LDFLAGS) $^ $(BENCH_LIBS) $(LDLIBS) -o $@
 # ---- end bench ----
+
+# ---- toolkit ----
+# Go's concurrency toolkit in C (labs/toolkit/README.md): context, errgroup,
+# WaitGroup, channel with select, worker pool, object pool, Tracker, in
+# libtoolkit.a, which every labs/ test program links (LINK_labs).  The CMocka
+# tests are labs/toolkit/tests/test_*.c.
+TOOLKIT_SRCS := $(wildcard labs/toolkit/*.c)
+TOOLKIT_LIB := $(BUILD)/lib/libtoolkit.a
+TESTS += $(patsubst %.c,$(BUILD)/tests/%,$(wildcard labs/toolkit/tests/test_*.c))
+LINK_labs := $(TOOLKIT_LIB)
+
+$(TOOLKIT_LIB): $(TOOLKIT_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+# ---- end toolkit ----
 
 # ---- rules ----------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
