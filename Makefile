@@ -189,7 +189,7 @@ $(BUILD)/obj/bench/%.o: bench/%.cc
 	$(if $(Q),@echo "  CXX     $<")
 	$(Q)$(CXX) $(CPPFLAGS) $(BENCH_CXXFLAGS) -c $< -o $@
 
-$(BENCH_BIN): $(BENCH_OBJS) $(LOCK_LIB)
+$(BENCH_BIN): $(BENCH_OBJS) $$(TOOLKIT_LIB) $(LOCK_LIB)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CXX) $(LDFLAGS) $^ $(BENCH_LIBS) $(LDLIBS) -o $@

@@ -33,6 +33,8 @@ void register_throughput(void);
 void register_fairness(void);
 void register_rwlock_mix(void);
 void register_config_read(void);
+void register_channels(void);
+void register_toolkit(void);
 
 /* ---- timed_run: a fixed-duration run on Google Benchmark's threads ----------
  *

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     register_fairness();    /* 4 and 5 */
     register_rwlock_mix();  /* 6 */
     register_config_read(); /* 7; the Concurrency Kit baselines of 8 run in every scenario */
-    /* 9, channels (buffer sizes 0, 1, 16, 1024): register_channels() goes here
-     * once the channel from the toolkit issue exists; see bench/README.md. */
+    register_channels();    /* 9: buffer sizes 0, 1, 16, 1024 */
+    register_toolkit();     /* errgroup rounds, context cancel fan-out */
     return bench_main(argc, argv);
 }
