@@ -81,7 +81,7 @@ help: ## list the targets
 
 # ---- litmus ----
 # The litmus harness (litmus/README.md): liblitmus.a holds the parser,
-# generator, runner and command line; litmus-gen turns the catalog
+# generator, runner, SC/x86-TSO enumerator and command line; litmus-gen turns the catalog
 # litmus/tests/*.litmus into C at build time, compiled into build/bin/litmus;
 # the CMocka tests are litmus/unit/test_*.c.
 LITMUS_LIB_SRCS := $(filter-out litmus/main.c litmus/gen_main.c,$(wildcard litmus/*.c))
@@ -98,7 +98,7 @@ LINK_litmus := $(LITMUS_CATALOG_O) $(LITMUS_LIB)
 LDLIBS_litmus := -ldl
 
 .PHONY: litmus
-litmus: deps $(BUILD)/bin/litmus ## run the litmus catalog on this CPU: summary table; fails if an x86-TSO-forbidden state is seen
+litmus: deps $(BUILD)/bin/litmus ## run the litmus catalog on this CPU beside the SC/x86-TSO models; fails if a TSO-forbidden state is seen
 	$(Q)$(BUILD)/bin/litmus --catalog --summary --expect
 
 # The list of catalog files, rewritten only when it changes, so that removing

@@ -4,8 +4,13 @@
  *
  * A catalog test whose file is unchanged runs the code compiled into the
  * binary; any other file is generated and compiled on the fly (load.c), all
- * such files in one compiler run.  Exit status: 0 all well, 1 an expectation
- * failed (--expect), 2 a bad option, file or test.
+ * such files in one compiler run.  Every test is also enumerated under SC
+ * and x86-TSO (model.c) before it runs, so each state seen is printed with
+ * what the two models say of it; --model-only stops there (no hardware,
+ * so it works on any CPU) and --explain prints one TSO execution instead
+ * (explain.c).  Exit status: 0 all well, 1 an expectation failed
+ * (--expect), 2 a bad option, file or test (or a test too large to
+ * enumerate, when only the model was asked for).
  */
 #include "litmus/cli.h"
 
@@ -19,8 +24,10 @@
 #include <unistd.h>
 
 #include "litmus/expected.h"
+#include "litmus/explain.h"
 #include "litmus/gen.h"
 #include "litmus/load.h"
+#include "litmus/model.h"
 #include "litmus/parse.h"
 #include "litmus/run.h"
 #include "locks/sys.h"
@@ -37,11 +44,14 @@ struct item {
     struct lt_result res;
     int expect;               /* 0 unchecked, 1 met, -1 failed */
     char expect_msg[512];
+    bool modeled;             /* sc and tso enumerated (each may be too_large) */
+    struct lt_model_result sc, tso;
 };
 
 struct cli {
     struct lt_options opt;
-    bool seed_given, json, summary_only, expect, emit_c, list, catalog;
+    bool seed_given, json, summary_only, expect, emit_c, list, catalog, explain, model_only;
+    long model_budget;        /* machine states the enumerator may visit per test and model */
     struct item *items;
     int nitems;
     const char *label;        /* test being run, for progress */
@@ -62,6 +72,9 @@ static const char usage[] =
     "      --catalog       run every test of the built-in catalog (litmus/tests)\n"
     "      --list          list the catalog\n"
     "      --emit-c        print the C generated for the tests and exit\n"
+    "      --model-only    only enumerate what SC and x86-TSO allow; run nothing on the CPU\n"
+    "      --explain       print one x86-TSO execution reaching each test's condition, step by step\n"
+    "      --model-budget N  machine states the enumerator may visit per test (default 1M)\n"
     "      --batch N       instances per batch (default 400)\n"
     "      --period TICKS  time-stamp-counter ticks between instances (default: adaptive)\n"
     "      --stride N      ints between two instances' copies of a variable (default 16)\n"
@@ -152,7 +165,7 @@ static int parse_cpus(struct cli *c, const char *s)
 static int parse_options(struct cli *c, int argc, char **argv)
 {
     enum { O_CPUS = 256, O_SEED, O_EXPECT, O_JSON, O_SUMMARY, O_CATALOG, O_LIST, O_EMIT, O_BATCH,
-           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET };
+           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET };
     static const struct option longs[] = {
         {"iterations", required_argument, 0, 'n'}, {"cpus", required_argument, 0, O_CPUS},
         {"seed", required_argument, 0, O_SEED},    {"expect", no_argument, 0, O_EXPECT},
@@ -161,6 +174,8 @@ static int parse_options(struct cli *c, int argc, char **argv)
         {"emit-c", no_argument, 0, O_EMIT},        {"batch", required_argument, 0, O_BATCH},
         {"period", required_argument, 0, O_PERIOD},{"stride", required_argument, 0, O_STRIDE},
         {"shuffle", no_argument, 0, O_SHUFFLE},    {"reset-by", required_argument, 0, O_RESET},
+        {"model-only", no_argument, 0, O_MODEL_ONLY}, {"explain", no_argument, 0, O_EXPLAIN},
+        {"model-budget", required_argument, 0, O_BUDGET},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -195,6 +210,12 @@ static int parse_options(struct cli *c, int argc, char **argv)
         case O_LIST: c->list = true; break;
         case O_EMIT: c->emit_c = true; break;
         case O_SHUFFLE: c->opt.shuffle = true; break;
+        case O_MODEL_ONLY: c->model_only = true; break;
+        case O_EXPLAIN: c->explain = true; break;
+        case O_BUDGET:
+            if (!parse_count(optarg, 1, 100000000, &c->model_budget))
+                return bad_usage("--model-budget: '%s' is not in 1..100M states", optarg);
+            break;
         case O_RESET:
             if (strcmp(optarg, "reader") == 0)
                 c->opt.reset = LT_RESET_READER;
@@ -377,10 +398,121 @@ static void state_text(const struct lt_test *t, const int *vals, char *buf, size
     }
 }
 
+/* ---- models ------------------------------------------------------------------- */
+
+static void model_item(const struct cli *c, struct item *it)
+{
+    lt_model_run(it->test, LT_MODEL_SC, c->model_budget, &it->sc);
+    lt_model_run(it->test, LT_MODEL_TSO, c->model_budget, &it->tso);
+    it->modeled = true;
+}
+
+/* What model m says of the condition's proposition. */
+static const char *model_word(const struct lt_model_result *m)
+{
+    return m->too_large ? "too large" : m->reachable ? "allowed" : "forbidden";
+}
+
+/* Whether the header's key for m ("SC:", "x86-TSO:") contradicts the
+ * enumeration; a key that is neither allowed nor forbidden contradicts it too. */
+static bool header_disagrees(const struct item *it, const struct lt_model_result *m)
+{
+    const char *h = lt_key(it->test, lt_model_name(m->model));
+    if (!h || !it->modeled || m->too_large)
+        return false;
+    if (starts_ci(h, "allowed"))
+        return !m->reachable;
+    if (starts_ci(h, "forbidden"))
+        return m->reachable;
+    return true;
+}
+
+static bool headers_disagree(const struct item *it)
+{
+    return header_disagrees(it, &it->sc) || header_disagrees(it, &it->tso);
+}
+
+/* Whether a header key disagrees; if so, "the header says SC: allowed, the
+ * enumerator says forbidden" (the first one) in buf. */
+static bool disagreement(const struct item *it, char *buf, size_t size)
+{
+    if (!headers_disagree(it))
+        return false;
+    const struct lt_model_result *m = header_disagrees(it, &it->sc) ? &it->sc : &it->tso;
+    snprintf(buf, size, "the header says %s: %.40s, the enumerator says %s", lt_model_name(m->model),
+             lt_key(it->test, lt_model_name(m->model)), model_word(m));
+    return true;
+}
+
+/* Index of the first state seen on the hardware from index from on that x86-TSO forbids, or -1. */
+static int next_tso_forbidden(const struct item *it, int from)
+{
+    if (!it->ran || !it->modeled || it->tso.too_large)
+        return -1;
+    for (int i = from; i < it->res.nstates; i++)
+        if (!lt_model_allows(&it->tso, it->res.states[i].vals))
+            return i;
+    return -1;
+}
+
+/* The expectation the models alone decide: the header keys agree with them. */
+static bool check_headers(struct item *it)
+{
+    char why[200];
+    if (!disagreement(it, why, sizeof why))
+        return true;
+    it->expect = -1;
+    snprintf(it->expect_msg, sizeof it->expect_msg, "%s: %s", it->test->name, why);
+    return false;
+}
+
+/* --model-only --expect: the headers agree, and every state SC reaches is
+ * one FILE.litmus.expected lists (SC is stronger than any model herd7 runs). */
+static void check_model_expect(struct item *it)
+{
+    if (!check_headers(it))
+        return;
+    it->expect = lt_key(it->test, "SC") || lt_key(it->test, "x86-TSO") ? 1 : 0;
+    char epath[4200], err[512];
+    snprintf(epath, sizeof epath, "%s.expected", it->path);
+    if (access(epath, R_OK) != 0 || it->sc.too_large)
+        return;
+    struct lt_expected e;
+    if (lt_expected_load(it->test, epath, &e, err, sizeof err) != 0) {
+        it->expect = -1;
+        snprintf(it->expect_msg, sizeof it->expect_msg, "%.500s", err);
+        return;
+    }
+    it->expect = 1;
+    for (int i = 0; i < it->sc.nfinal && it->expect > 0; i++) {
+        const int *vals = &it->sc.final[i * it->test->nobs];
+        if (!lt_expected_allows(&e, vals)) {
+            char st[256];
+            state_text(it->test, vals, st, sizeof st);
+            it->expect = -1;
+            snprintf(it->expect_msg, sizeof it->expect_msg, "%s: SC reaches %.200s, which %.200s does not list",
+                     it->test->name, st, epath);
+        }
+    }
+    lt_expected_free(&e);
+}
+
 static void check_expect(struct item *it)
 {
     const struct lt_test *t = it->test;
     bool checked = false;
+    int bad = next_tso_forbidden(it, 0);
+    if (bad >= 0) {
+        char st[256];
+        state_text(t, it->res.states[bad].vals, st, sizeof st);
+        it->expect = -1;
+        snprintf(it->expect_msg, sizeof it->expect_msg, "%s: OBSERVED A STATE x86-TSO FORBIDS: %s (seen %llu times)",
+                 t->name, st, (unsigned long long)it->res.states[bad].count);
+        return;
+    }
+    if (!check_headers(it))
+        return;
+    checked = it->modeled && !it->tso.too_large;
     if (lt_key(t, "x86-TSO") || lt_key(t, "Result")) {
         checked = true;
         if (tso_forbids(t) && it->res.positive > 0) {
@@ -431,6 +563,130 @@ static double rate(double count, double seconds)
     return seconds > 0 ? count / seconds : 0;
 }
 
+/* "yes", "no", or "?" when the model was too large to enumerate. */
+static const char *allows_word(const struct lt_model_result *m, const int *vals)
+{
+    return m->too_large ? "?" : lt_model_allows(m, vals) ? "yes" : "no";
+}
+
+static bool seen_on_hardware(const struct item *it, const int *vals)
+{
+    for (int i = 0; it->ran && i < it->res.nstates; i++)
+        if (memcmp(it->res.states[i].vals, vals, sizeof(int) * (size_t)it->test->nobs) == 0)
+            return true;
+    return false;
+}
+
+/* The final states some model allows that the hardware did not show
+ * (all of them with --model-only): x86-TSO's, then any SC state outside
+ * them (there should be none: TSO only adds states to SC). */
+static int unseen_model_states(const struct item *it, const int **out, int max)
+{
+    int n = 0, nobs = it->test->nobs;
+    const struct lt_model_result *ms[2] = {&it->tso, &it->sc};
+    for (int m = 0; m < 2 && it->modeled; m++) {
+        for (int i = 0; !ms[m]->too_large && i < ms[m]->nfinal && n < max; i++) {
+            const int *vals = &ms[m]->final[i * nobs];
+            if (m == 1 && lt_model_allows(&it->tso, vals))
+                continue;
+            if (!seen_on_hardware(it, vals))
+                out[n++] = vals;
+        }
+    }
+    return n;
+}
+
+enum { MAX_LISTED = 4096 };
+
+static int state_width(const struct item *it, const int *const *unseen, int nunseen)
+{
+    int w = 0;
+    char st[512];
+    for (int i = 0; it->ran && i < it->res.nstates; i++) {
+        state_text(it->test, it->res.states[i].vals, st, sizeof st);
+        w = (int)strlen(st) > w ? (int)strlen(st) : w;
+    }
+    for (int i = 0; i < nunseen; i++) {
+        state_text(it->test, unseen[i], st, sizeof st);
+        w = (int)strlen(st) > w ? (int)strlen(st) : w;
+    }
+    return w;
+}
+
+/* One histogram line: the count (none with --model-only), the witness mark,
+ * the state, and whether SC and x86-TSO allow it. */
+static void print_state(const struct item *it, const char *count, const int *vals, int width)
+{
+    char st[512];
+    state_text(it->test, vals, st, sizeof st);
+    printf("%s%s> %-*s  %-3s  %s\n", count, lt_prop_eval(it->test->prop, vals) ? "*" : ":", width, st,
+           allows_word(&it->sc, vals), allows_word(&it->tso, vals));
+}
+
+static void print_histogram(const struct item *it)
+{
+    const struct lt_result *r = &it->res;
+    const int **unseen = calloc(MAX_LISTED, sizeof *unseen);
+    if (!unseen)
+        abort();
+    int nunseen = unseen_model_states(it, unseen, MAX_LISTED);
+    int width = state_width(it, unseen, nunseen);
+    char title[64], count[32];
+    snprintf(title, sizeof title, it->ran ? "Histogram (%d states)" : "States (%d)", it->ran ? r->nstates : nunseen);
+    printf("%-*s  %-3s  %s\n", (it->ran ? 14 : 3) + width, title, "SC", "x86-TSO");
+    for (int i = 0; it->ran && i < r->nstates; i++) {
+        snprintf(count, sizeof count, "%-10llu ", (unsigned long long)r->states[i].count);
+        print_state(it, count, r->states[i].vals, width);
+    }
+    if (it->ran && nunseen)
+        printf("Not seen in this run, allowed by a model:\n");
+    for (int i = 0; i < nunseen; i++)
+        print_state(it, it->ran ? "0          " : "", unseen[i], width);
+    free(unseen);
+}
+
+/* "Models: SC forbidden, x86-TSO allowed (enumerated ...; the header agrees)". */
+static void print_models(const struct item *it)
+{
+    const struct lt_test *t = it->test;
+    const struct lt_model_result *sc = &it->sc, *tso = &it->tso;
+    printf("Models: SC %s, x86-TSO %s (enumerated: SC %d final states from %ld machine states, x86-TSO %d from "
+           "%ld, in %.1f ms", model_word(sc), model_word(tso), sc->nfinal, sc->explored, tso->nfinal,
+           tso->explored, (sc->seconds + tso->seconds) * 1e3);
+    if (sc->too_large || tso->too_large)
+        printf("; too large to enumerate (%ld states)", sc->too_large ? sc->explored : tso->explored);
+    char why[200];
+    if (disagreement(it, why, sizeof why))
+        printf("; HEADER DISAGREES: %s", why);
+    else if (lt_key(t, "SC") || lt_key(t, "x86-TSO"))
+        printf("; the header agrees");
+    if (lt_key(t, "Result"))
+        printf("; Linux kernel memory model: %s", lt_key(t, "Result"));
+    printf(")\n");
+}
+
+/* After a hardware run: every state seen is one x86-TSO allows, or loudly not. */
+static void print_verdict(const struct item *it)
+{
+    if (it->tso.too_large) {
+        printf("Verdict: x86-TSO too large to enumerate (%ld states); the states seen are not checked\n",
+               it->tso.explored);
+        return;
+    }
+    int bad = next_tso_forbidden(it, 0);
+    if (bad < 0) {
+        printf("Verdict: hardware within x86-TSO (%d states seen, x86-TSO allows every one)\n", it->res.nstates);
+        return;
+    }
+    printf("Verdict: !!! OBSERVED A STATE x86-TSO FORBIDS !!! (a bug in the model, the compiler's translation "
+           "or the test)\n");
+    for (; bad >= 0; bad = next_tso_forbidden(it, bad + 1)) {
+        char st[512];
+        state_text(it->test, it->res.states[bad].vals, st, sizeof st);
+        printf("         %s seen %llu times\n", st, (unsigned long long)it->res.states[bad].count);
+    }
+}
+
 static void print_text(const struct item *it, const struct lt_options *o)
 {
     const struct lt_test *t = it->test;
@@ -439,23 +695,15 @@ static void print_text(const struct item *it, const struct lt_options *o)
     const char *q = lt_key(t, "Question");
     if (q)
         printf("Question: %s\n", q);
-    printf("Histogram (%d states)\n", r->nstates);
-    for (int i = 0; i < r->nstates; i++) {
-        char st[512];
-        state_text(t, r->states[i].vals, st, sizeof st);
-        printf("%-10llu %s> %s\n", (unsigned long long)r->states[i].count, r->states[i].witness ? "*" : ":", st);
-    }
+    print_histogram(it);
     printf("%s\nWitnesses\nPositive: %llu, Negative: %llu\n", lt_condition_holds(t, r) ? "Ok" : "No",
            (unsigned long long)r->positive, (unsigned long long)r->negative);
     printf("Condition %s (%s) is %svalidated\n", quant_name(t->quant), t->cond_text,
            lt_condition_holds(t, r) ? "" : "NOT ");
     printf("Observation %s %s %llu %llu\n", t->name, lt_observation(r), (unsigned long long)r->positive,
            (unsigned long long)r->negative);
-    const char *sc = lt_key(t, "SC"), *tso = lt_key(t, "x86-TSO"), *res = lt_key(t, "Result");
-    if (sc || tso)
-        printf("Models: SC %s, x86-TSO %s\n", sc ? sc : "?", tso ? tso : "?");
-    else if (res)
-        printf("Models: Linux kernel memory model: %s\n", res);
+    print_models(it);
+    print_verdict(it);
     printf("Time %s %.3f s: %ld iterations, %.2f M/s; %llu witnesses, %.2f M/s (%.1f %% of iterations)\n",
            t->name, r->seconds, r->iterations, rate((double)r->iterations, r->seconds) / 1e6,
            (unsigned long long)r->positive, rate((double)r->positive, r->seconds) / 1e6,
@@ -488,6 +736,85 @@ static void json_string(const char *s)
     putchar('"');
 }
 
+static void json_values(const struct lt_test *t, const int *vals)
+{
+    printf("{");
+    for (int k = 0; k < t->nobs; k++) {
+        char name[96];
+        lt_loc_name(t, k, name, sizeof name);
+        printf("%s", k ? ", " : "");
+        json_string(name);
+        printf(": %d", vals[k]);
+    }
+    printf("}");
+}
+
+/* true, false, or null when the model was too large to enumerate. */
+static const char *json_allows(const struct lt_model_result *m, const int *vals)
+{
+    return m->too_large ? "null" : lt_model_allows(m, vals) ? "true" : "false";
+}
+
+static const char *hardware_verdict(const struct item *it)
+{
+    if (it->tso.too_large)
+        return "x86-TSO too large to enumerate";
+    return next_tso_forbidden(it, 0) >= 0 ? "OBSERVED A STATE x86-TSO FORBIDS" : "hardware within x86-TSO";
+}
+
+/* "model": what SC and x86-TSO allow, and every state either model reaches. */
+static void json_model(const struct item *it)
+{
+    const struct lt_test *t = it->test;
+    printf(",\n   \"model\": {\"sc\": \"%s\", \"x86_tso\": \"%s\", \"too_large\": %s, \"sc_explored\": %ld, "
+           "\"x86_tso_explored\": %ld, \"seconds\": %.6f, \"header_agrees\": %s, \"states\": [",
+           model_word(&it->sc), model_word(&it->tso), it->sc.too_large || it->tso.too_large ? "true" : "false",
+           it->sc.explored, it->tso.explored, it->sc.seconds + it->tso.seconds,
+           headers_disagree(it) ? "false" : "true");
+    const struct lt_model_result *ms[2] = {&it->tso, &it->sc};
+    int n = 0;
+    for (int m = 0; m < 2; m++) {
+        for (int i = 0; !ms[m]->too_large && i < ms[m]->nfinal; i++) {
+            const int *vals = &ms[m]->final[i * t->nobs];
+            if (m == 1 && lt_model_allows(&it->tso, vals))
+                continue;
+            printf("%s\n     {\"witness\": %s, \"sc\": %s, \"x86_tso\": %s, \"values\": ", n++ ? "," : "",
+                   lt_prop_eval(t->prop, vals) ? "true" : "false", json_allows(&it->sc, vals),
+                   json_allows(&it->tso, vals));
+            json_values(t, vals);
+            printf("}");
+        }
+    }
+    printf("]}");
+}
+
+static void json_hardware(const struct cli *c, const struct item *it)
+{
+    const struct lt_test *t = it->test;
+    const struct lt_result *r = &it->res;
+    printf(",\n   \"iterations\": %ld, \"seconds\": %.6f, \"positive\": %llu, \"negative\": %llu, "
+           "\"observation\": \"%s\", \"condition_holds\": %s,\n   \"iterations_per_second\": %.0f, "
+           "\"witnesses_per_second\": %.0f, \"witness_percent\": %.3f, \"seed\": %llu, \"period\": %ld, \"preempted\": %ld,",
+           r->iterations, r->seconds, (unsigned long long)r->positive, (unsigned long long)r->negative,
+           lt_observation(r), lt_condition_holds(t, r) ? "true" : "false",
+           rate((double)r->iterations, r->seconds), rate((double)r->positive, r->seconds),
+           r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0,
+           (unsigned long long)c->opt.seed, r->period, r->preempted);
+    printf(" \"cpus\": [");
+    for (int k = 0; k < t->nthreads; k++)
+        printf("%s%d", k ? ", " : "", r->cpu_of[k]);
+    printf("],\n   \"verdict\": \"%s\"", hardware_verdict(it));
+    printf(",\n   \"states\": [");
+    for (int s = 0; s < r->nstates; s++) {
+        printf("%s\n     {\"count\": %llu, \"witness\": %s, \"sc\": %s, \"x86_tso\": %s, \"values\": ", s ? "," : "",
+               (unsigned long long)r->states[s].count, r->states[s].witness ? "true" : "false",
+               json_allows(&it->sc, r->states[s].vals), json_allows(&it->tso, r->states[s].vals));
+        json_values(t, r->states[s].vals);
+        printf("}");
+    }
+    printf("]");
+}
+
 static void print_json(const struct cli *c)
 {
     printf("{\"tests\": [");
@@ -496,15 +823,22 @@ static void print_json(const struct cli *c)
         const struct item *it = &c->items[i];
         printf("%s\n  {\"file\": ", i ? "," : "");
         json_string(it->path ? it->path : it->arg);
-        if (!it->ran) {
+        bool done = c->model_only ? it->modeled && !it->sc.too_large && !it->tso.too_large : it->ran;
+        if (!done) {
             ok = false;
             printf(", \"error\": ");
-            json_string(it->error);
+            if (it->modeled && (it->sc.too_large || it->tso.too_large) && !it->error[0]) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "too large to enumerate (%ld states)",
+                         it->sc.too_large ? it->sc.explored : it->tso.explored);
+                json_string(msg);
+            } else {
+                json_string(it->error);
+            }
             printf("}");
             continue;
         }
         const struct lt_test *t = it->test;
-        const struct lt_result *r = &it->res;
         printf(", \"name\": ");
         json_string(t->name);
         printf(", \"condition\": ");
@@ -515,46 +849,33 @@ static void print_json(const struct cli *c)
         json_string(lt_key(t, "SC"));
         printf(", \"x86_tso\": ");
         json_string(lt_key(t, "x86-TSO"));
-        printf(",\n   \"iterations\": %ld, \"seconds\": %.6f, \"positive\": %llu, \"negative\": %llu, "
-               "\"observation\": \"%s\", \"condition_holds\": %s,\n   \"iterations_per_second\": %.0f, "
-               "\"witnesses_per_second\": %.0f, \"witness_percent\": %.3f, \"seed\": %llu, \"period\": %ld, \"preempted\": %ld,",
-               r->iterations, r->seconds, (unsigned long long)r->positive, (unsigned long long)r->negative,
-               lt_observation(r), lt_condition_holds(t, r) ? "true" : "false",
-               rate((double)r->iterations, r->seconds), rate((double)r->positive, r->seconds),
-               r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0,
-               (unsigned long long)c->opt.seed, r->period, r->preempted);
-        printf(" \"cpus\": [");
-        for (int k = 0; k < t->nthreads; k++)
-            printf("%s%d", k ? ", " : "", r->cpu_of[k]);
-        printf("],\n   \"expect\": \"%s\"", it->expect > 0 ? "met" : it->expect < 0 ? "failed" : "unchecked");
+        if (it->ran)
+            json_hardware(c, it);
+        printf(",\n   \"expect\": \"%s\"", it->expect > 0 ? "met" : it->expect < 0 ? "failed" : "unchecked");
         if (it->expect < 0) {
             ok = false;
             printf(", \"expect_message\": ");
             json_string(it->expect_msg);
         }
-        printf(",\n   \"states\": [");
-        for (int s = 0; s < r->nstates; s++) {
-            printf("%s\n     {\"count\": %llu, \"witness\": %s, \"values\": {", s ? "," : "",
-                   (unsigned long long)r->states[s].count, r->states[s].witness ? "true" : "false");
-            for (int k = 0; k < t->nobs; k++) {
-                char name[96];
-                lt_loc_name(t, k, name, sizeof name);
-                printf("%s", k ? ", " : "");
-                json_string(name);
-                printf(": %d", r->states[s].vals[k]);
-            }
-            printf("}}");
-        }
-        printf("]}");
+        json_model(it);
+        printf("}");
     }
     printf("\n ], \"ok\": %s}\n", ok ? "true" : "false");
 }
 
+/* The summary's verdict: from the enumeration when there is one, else the header. */
 static const char *verdict(const struct item *it)
 {
     bool seen = it->res.positive > 0;
+    if (next_tso_forbidden(it, 0) >= 0)
+        return "FAIL: TSO-forbidden state seen";
     if (it->expect < 0)
         return "FAIL";
+    if (it->modeled && !it->tso.too_large) {
+        if (!it->tso.reachable)
+            return "ok: never seen";
+        return seen ? "ok: seen" : "allowed, not seen";
+    }
     const char *tso = lt_key(it->test, "x86-TSO");
     if (!tso && !lt_key(it->test, "Result"))
         return seen ? "seen" : "not seen";
@@ -563,19 +884,75 @@ static const char *verdict(const struct item *it)
     return seen ? "ok: seen" : "allowed, not seen";
 }
 
-static void print_summary(const struct cli *c)
+/* A model column of the summary: the enumerator's word, starred when the header says otherwise. */
+static void model_cell(const struct item *it, const struct lt_model_result *m, char *buf, size_t size)
 {
-    int wname = 4, wcond = 19;
+    snprintf(buf, size, "%s%s", model_word(m), header_disagrees(it, m) ? "*" : "");
+}
+
+/* Under the summary: each header key the enumeration contradicts. */
+static void print_disagreements(const struct cli *c)
+{
     for (int i = 0; i < c->nitems; i++) {
         const struct item *it = &c->items[i];
-        if (!it->ran)
+        char why[200];
+        if (it->test && disagreement(it, why, sizeof why))
+            printf("* %s: %s\n", it->test->name, why);
+    }
+}
+
+static int cond_width(const struct cli *c, int *wname)
+{
+    int wcond = 19;
+    *wname = 4;
+    for (int i = 0; i < c->nitems; i++) {
+        const struct item *it = &c->items[i];
+        if (!it->test)
             continue;
         int n = (int)strlen(it->test->name), m = (int)strlen(it->test->cond_text) + 1;
-        wname = n > wname ? n : wname;
+        *wname = n > *wname ? n : *wname;
         wcond = m > wcond ? m : wcond;
     }
-    wcond = wcond > 44 ? 44 : wcond;
-    printf("%-*s  %-*s  %-9s  %-9s  %25s  %14s  %s\n", wname, "test", wcond, "outcome of interest", "SC",
+    return wcond > 44 ? 44 : wcond;
+}
+
+static void cond_cell(const struct lt_test *t, int wcond, char *cond, size_t size)
+{
+    snprintf(cond, size, "%s%s", t->quant == LT_EXISTS ? "" : t->quant == LT_FORALL ? "~" : "", t->cond_text);
+    if ((int)strlen(cond) > wcond)
+        snprintf(cond + wcond - 3, 4, "...");
+}
+
+/* --model-only --summary: what each model allows, and what the enumeration cost. */
+static void print_model_summary(const struct cli *c)
+{
+    int wname, wcond = cond_width(c, &wname);
+    printf("%-*s  %-*s  %-10s  %-10s  %13s  %15s  %9s\n", wname, "test", wcond, "outcome of interest", "SC",
+           "x86-TSO", "final SC/TSO", "machine states", "time");
+    for (int i = 0; i < c->nitems; i++) {
+        const struct item *it = &c->items[i];
+        if (!it->modeled) {
+            printf("%-*s  refused: %s\n", wname, it->arg ? it->arg : it->path, it->error);
+            continue;
+        }
+        char cond[1100], sc[32], tso[32], finals[32], states[32];
+        cond_cell(it->test, wcond, cond, sizeof cond);
+        model_cell(it, &it->sc, sc, sizeof sc);
+        model_cell(it, &it->tso, tso, sizeof tso);
+        snprintf(finals, sizeof finals, "%d/%d", it->sc.nfinal, it->tso.nfinal);
+        snprintf(states, sizeof states, "%ld", it->sc.explored + it->tso.explored);
+        printf("%-*s  %-*s  %-10s  %-10s  %13s  %15s  %6.1f ms\n", wname, it->test->name, wcond, cond, sc, tso,
+               finals, states, (it->sc.seconds + it->tso.seconds) * 1e3);
+    }
+    print_disagreements(c);
+}
+
+/* The summary table; SC and x86-TSO are the enumerator's verdicts, starred
+ * (and explained under the table) where the test's header says otherwise. */
+static void print_summary(const struct cli *c)
+{
+    int wname, wcond = cond_width(c, &wname);
+    printf("%-*s  %-*s  %-10s  %-10s  %25s  %14s  %s\n", wname, "test", wcond, "outcome of interest", "SC",
            "x86-TSO", "observed/iterations", "witnesses/s", "verdict");
     for (int i = 0; i < c->nitems; i++) {
         const struct item *it = &c->items[i];
@@ -583,13 +960,9 @@ static void print_summary(const struct cli *c)
             printf("%-*s  refused: %s\n", wname, it->arg ? it->arg : it->path, it->error);
             continue;
         }
-        const struct lt_test *t = it->test;
         const struct lt_result *r = &it->res;
-        char cond[1100], obs[64], pct[16], wps[32];
-        snprintf(cond, sizeof cond, "%s%s", t->quant == LT_EXISTS ? "" : t->quant == LT_FORALL ? "~" : "",
-                 t->cond_text);
-        if ((int)strlen(cond) > wcond)
-            snprintf(cond + wcond - 3, 4, "...");
+        char cond[1100], obs[64], pct[16], wps[32], sc[32], tso[32];
+        cond_cell(it->test, wcond, cond, sizeof cond);
         snprintf(pct, sizeof pct, "%.1f%%",
                  r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0);
         snprintf(obs, sizeof obs, "%llu/%ld %s", (unsigned long long)r->positive, r->iterations,
@@ -598,10 +971,29 @@ static void print_summary(const struct cli *c)
             snprintf(wps, sizeof wps, "%.3f M/s", rate((double)r->positive, r->seconds) / 1e6);
         else
             snprintf(wps, sizeof wps, "-");
-        const char *sc = lt_key(t, "SC"), *tso = lt_key(t, "x86-TSO");
-        printf("%-*s  %-*s  %-9.9s  %-9.9s  %25s  %14s  %s\n", wname, t->name, wcond, cond, sc ? sc : "-",
-               tso ? tso : "-", obs, wps, verdict(it));
+        model_cell(it, &it->sc, sc, sizeof sc);
+        model_cell(it, &it->tso, tso, sizeof tso);
+        printf("%-*s  %-*s  %-10s  %-10s  %25s  %14s  %s\n", wname, it->test->name, wcond, cond, sc, tso, obs, wps,
+               verdict(it));
     }
+    print_disagreements(c);
+}
+
+/* --model-only: the states each model allows, the verdicts, the cost. */
+static void print_model_text(const struct item *it)
+{
+    const struct lt_test *t = it->test;
+    printf("Test %s (%s)\n", t->name, it->path);
+    const char *q = lt_key(t, "Question");
+    if (q)
+        printf("Question: %s\n", q);
+    print_histogram(it);
+    printf("Condition %s (%s): SC %s, x86-TSO %s\n", quant_name(t->quant), t->cond_text, model_word(&it->sc),
+           model_word(&it->tso));
+    print_models(it);
+    if (it->expect < 0)
+        printf("EXPECTATION FAILED: %s\n", it->expect_msg);
+    printf("\n");
 }
 
 static void progress(void *ctx, long done, long total)
@@ -633,6 +1025,8 @@ static void free_items(struct cli *c)
         struct item *it = &c->items[i];
         if (it->ran)
             lt_result_free(&it->res);
+        lt_model_free(&it->sc);
+        lt_model_free(&it->tso);
         lt_test_free(it->test);
         free(it->source);
         free(it->path);
@@ -640,11 +1034,130 @@ static void free_items(struct cli *c)
     free(c->items);
 }
 
+/* --explain: one x86-TSO execution per test; a test too large is a one-line error. */
+static int explain_items(struct cli *c, int status)
+{
+    for (int i = 0; i < c->nitems; i++) {
+        struct item *it = &c->items[i];
+        if (!it->test)
+            continue;
+        char err[512];
+        if (i > 0)
+            printf("\n");
+        fflush(stdout);
+        if (lt_explain(stdout, it->test, c->model_budget, err, sizeof err) != 0) {
+            fflush(stdout);
+            fprintf(stderr, "litmus: %s\n", err);
+            status = 2;
+        }
+    }
+    return status;
+}
+
+static bool too_large(const struct item *it)
+{
+    return it->sc.too_large || it->tso.too_large;
+}
+
+/* --model-only: enumerate, print, check --expect; no code is compiled or run. */
+static int model_only(struct cli *c, int status)
+{
+    for (int i = 0; i < c->nitems; i++) {
+        struct item *it = &c->items[i];
+        if (!it->modeled)
+            continue;
+        if (too_large(it)) {
+            snprintf(it->error, sizeof it->error, "%s: too large to enumerate (%ld states)", it->test->name,
+                     it->sc.too_large ? it->sc.explored : it->tso.explored);
+            if (!c->json)
+                fprintf(stderr, "litmus: %s\n", it->error);
+            it->modeled = false; /* shown as refused */
+            status = 2;
+            continue;
+        }
+        if (c->expect)
+            check_model_expect(it);
+        if (it->expect < 0 && status == 0)
+            status = 1;
+        if (!c->json && !c->summary_only)
+            print_model_text(it);
+    }
+    if (c->json)
+        print_json(c);
+    else if (c->summary_only || c->nitems > 1)
+        print_model_summary(c);
+    for (int i = 0; i < c->nitems && !c->json; i++)
+        if (c->items[i].expect < 0)
+            fprintf(stderr, "litmus: expectation failed: %s\n", c->items[i].expect_msg);
+    return status;
+}
+
+/* The hardware run: compile what the catalog lacks, run, print, check --expect. */
+static int run_items(struct cli *c, int status)
+{
+    struct lt_library lib = {0};
+    if (compile_items(c, &lib) != 0) {
+        for (int i = 0; i < c->nitems; i++)
+            if (c->items[i].lib_index >= 0) {
+                snprintf(c->items[i].error, sizeof c->items[i].error, "could not be compiled");
+                c->items[i].fns = NULL;
+            }
+        status = 2;
+    }
+    if (c->emit_c) {
+        for (int i = 0; i < c->nitems; i++)
+            if (c->items[i].test && c->items[i].lib_index < 0)
+                lt_gen(stdout, &c->items[i].test, 1, "lt_", true);
+        return status;
+    }
+    bool show_progress = isatty(2) && !c->json;
+    if (show_progress) {
+        c->opt.progress = progress;
+        c->opt.progress_ctx = c;
+    }
+    for (int i = 0; i < c->nitems; i++) {
+        struct item *it = &c->items[i];
+        if (!it->test || !it->fns)
+            continue;
+        model_item(c, it);
+        c->label = it->test->name;
+        char err[512];
+        if (lt_run(it->test, it->fns, &c->opt, &it->res, err, sizeof err) != 0) {
+            snprintf(it->error, sizeof it->error, "%s: %s", it->path, err);
+            fprintf(stderr, "litmus: %s\n", it->error);
+            status = 2;
+            continue;
+        }
+        if (c->progress_shown) {
+            fputs("\r\033[K", stderr);
+            c->progress_shown = false;
+        }
+        it->ran = true;
+        if (c->expect)
+            check_expect(it);
+        if (it->expect < 0 && status == 0)
+            status = 1;
+        if (!c->json && !c->summary_only)
+            print_text(it, &c->opt);
+        fflush(stdout);
+    }
+    if (c->json)
+        print_json(c);
+    else if (c->summary_only || c->nitems > 1)
+        print_summary(c);
+    for (int i = 0; i < c->nitems && !c->json; i++)
+        if (c->items[i].expect < 0)
+            fprintf(stderr, "litmus: expectation failed: %s\n", c->items[i].expect_msg);
+    lt_library_close(&lib);
+    return status;
+}
+
 int lt_main(int argc, char **argv)
 {
     struct cli c;
     memset(&c, 0, sizeof c);
     lt_options_default(&c.opt);
+    c.model_budget = LT_MODEL_BUDGET;
     int rc = parse_options(&c, argc, argv);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
@@ -683,61 +1196,16 @@ int lt_main(int argc, char **argv)
             status = 2;
         }
     }
-    struct lt_library lib = {0};
-    if (compile_items(&c, &lib) != 0) {
+    if (c.explain) {
+        status = explain_items(&c, status);
+    } else if (c.model_only) {
         for (int i = 0; i < c.nitems; i++)
-            if (c.items[i].lib_index >= 0) {
-                snprintf(c.items[i].error, sizeof c.items[i].error, "could not be compiled");
-                c.items[i].fns = NULL;
-            }
-        status = 2;
+            if (c.items[i].test)
+                model_item(&c, &c.items[i]);
+        status = model_only(&c, status);
+    } else {
+        status = run_items(&c, status);
     }
-    if (c.emit_c) {
-        for (int i = 0; i < c.nitems; i++)
-            if (c.items[i].test && c.items[i].lib_index < 0)
-                lt_gen(stdout, &c.items[i].test, 1, "lt_", true);
-        free_items(&c);
-        return status;
-    }
-
-    bool show_progress = isatty(2) && !c.json;
-    if (show_progress) {
-        c.opt.progress = progress;
-        c.opt.progress_ctx = &c;
-    }
-    for (int i = 0; i < c.nitems; i++) {
-        struct item *it = &c.items[i];
-        if (!it->test || !it->fns)
-            continue;
-        c.label = it->test->name;
-        char err[512];
-        if (lt_run(it->test, it->fns, &c.opt, &it->res, err, sizeof err) != 0) {
-            snprintf(it->error, sizeof it->error, "%s: %s", it->path, err);
-            fprintf(stderr, "litmus: %s\n", it->error);
-            status = 2;
-            continue;
-        }
-        if (c.progress_shown) {
-            fputs("\r\033[K", stderr);
-            c.progress_shown = false;
-        }
-        it->ran = true;
-        if (c.expect)
-            check_expect(it);
-        if (it->expect < 0 && status == 0)
-            status = 1;
-        if (!c.json && !c.summary_only)
-            print_text(it, &c.opt);
-        fflush(stdout);
-    }
-    if (c.json)
-        print_json(&c);
-    else if (c.summary_only || c.nitems > 1)
-        print_summary(&c);
-    for (int i = 0; i < c.nitems && !c.json; i++)
-        if (c.items[i].expect < 0)
-            fprintf(stderr, "litmus: expectation failed: %s\n", c.items[i].expect_msg);
     free_items(&c);
-    lt_library_close(&lib);
     return status;
 }

@@ -3,8 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 
 #include "litmus/cli.h"
+#include "litmus/model.h"
 #include "litmus/unit/unit.h"
 
 static uint64_t count_of(const struct lt_result *r, bool witness)
@@ -14,6 +16,18 @@ static uint64_t count_of(const struct lt_result *r, bool witness)
         if (r->states[i].witness == witness)
             n += r->states[i].count;
     return n;
+}
+
+/* Every state seen is one the x86-TSO enumeration reaches. */
+static void assert_within_tso(const struct lt_test *t, const struct lt_result *r)
+{
+    struct lt_model_result tso;
+    assert_int_equal(lt_model_run(t, LT_MODEL_TSO, LT_MODEL_BUDGET, &tso), 0);
+    for (int s = 0; s < r->nstates; s++)
+        if (!lt_model_allows(&tso, r->states[s].vals))
+            fail_msg("%s: a state x86-TSO forbids was seen %llu times", t->name,
+                     (unsigned long long)r->states[s].count);
+    lt_model_free(&tso);
 }
 
 /* Store buffering shows up within a bounded number of iterations. */
@@ -34,6 +48,7 @@ static void sb_is_observed_within_a_bounded_run(void **state)
         for (int i = 0; i < r.nstates; i++) /* every value is 0 or 1 */
             for (int k = 0; k < t->nobs; k++)
                 assert_true(r.states[i].vals[k] == 0 || r.states[i].vals[k] == 1);
+        assert_within_tso(t, &r);
         seen += r.positive;
         total += r.iterations;
         printf("   SB: %llu of %ld iterations in %.3f s (%.2f M witnesses/s)\n", (unsigned long long)r.positive,
@@ -45,7 +60,7 @@ static void sb_is_observed_within_a_bounded_run(void **state)
         fail_msg("SB never observed in %ld iterations", total);
 }
 
-/* Tests whose outcome x86-TSO forbids never show it. */
+/* Tests whose outcome x86-TSO forbids never show it, nor any other state TSO forbids. */
 static void forbidden_outcomes_never_appear(void **state)
 {
     (void)state;
@@ -65,6 +80,7 @@ static void forbidden_outcomes_never_appear(void **state)
                r.iterations, r.nstates);
         if (r.positive != 0)
             fail_msg("%s: forbidden outcome seen %llu times", names[i], (unsigned long long)r.positive);
+        assert_within_tso(t, &r);
         assert_true(r.nstates >= 1);
         lt_result_free(&r);
         lt_test_free(t);
@@ -178,6 +194,67 @@ static void command_line_errors_exit_2(void **state)
     assert_int_equal(cli(7, ok2), 0);
 }
 
+/* Run the command line with stdout in a file; returns the exit status and the output (free it). */
+static int cli_capture(int argc, char **argv, char **out)
+{
+    char path[] = "/tmp/memlab-out-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stdout);
+    int saved = dup(1);
+    dup2(fd, 1);
+    int rc = lt_main(argc, argv);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    close(fd);
+    *out = lt_read_file(path);
+    unlink(path);
+    assert_non_null(*out);
+    return rc;
+}
+
+/* A compiler that gets the test wrong (here a wrapper that adds 1 to every
+ * load) shows states x86-TSO forbids: the verdict says so loudly and
+ * --expect fails.  This is the check that guards the generator. */
+static void a_state_tso_forbids_fails_loudly(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/memlab-cc-XXXXXX", script[256], test[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(script, sizeof script, "%s/broken-cc", dir);
+    snprintf(test, sizeof test, "%s/SB-broken.litmus", dir);
+    FILE *f = fopen(script, "w");
+    assert_non_null(f);
+    fputs("#!/bin/sh\n# a broken compiler: every load returns one more than memory holds\n"
+          "for last; do :; done\nsed -i 's/= atomic_load_explicit(/= 1 + atomic_load_explicit(/' \"$last\"\n"
+          "exec cc \"$@\"\n", f);
+    fclose(f);
+    assert_int_equal(chmod(script, 0755), 0);
+    f = fopen(test, "w");
+    assert_non_null(f);
+    fputs("C SB-broken\n{}\nP0(int *x, int *y) { int r0; WRITE_ONCE(*x, 1); r0 = READ_ONCE(*y); }\n"
+          "P1(int *x, int *y) { int r0; WRITE_ONCE(*y, 1); r0 = READ_ONCE(*x); }\nexists (0:r0=0 /\\ 1:r0=0)\n", f);
+    fclose(f);
+
+    const char *old = getenv("CC");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("CC", script, 1);
+    char *out, *argv[] = {"litmus", "--expect", "-n", "2000", test};
+    int rc = cli_capture(5, argv, &out);
+    if (saved)
+        setenv("CC", saved, 1);
+    else
+        unsetenv("CC");
+    free(saved);
+    if (rc != 1 || !strstr(out, "OBSERVED A STATE x86-TSO FORBIDS"))
+        fail_msg("exit %d, want 1 and the loud verdict; output:\n%s", rc, out);
+    free(out);
+    unlink(test);
+    unlink(script);
+    rmdir(dir);
+}
+
 int main(void)
 {
     watchdog(600);
@@ -188,6 +265,7 @@ int main(void)
         cmocka_unit_test(runner_rejects_bad_options),
         cmocka_unit_test(a_missing_compiler_is_reported),
         cmocka_unit_test(command_line_errors_exit_2),
+        cmocka_unit_test(a_state_tso_forbids_fails_loudly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,101 @@
+/* stage.h: stage directions for the race demos: one interleaving, every run, without adding synchronisation.
+ *
+ * A data race is two accesses to the same memory location from two threads, at
+ * least one a write, with no happens-before between them.  TSan records every
+ * access and every synchronisation (mutex, atomic with acquire/release, create,
+ * join, condition variable) and reports a pair that is unordered, even when the
+ * two accesses were milliseconds apart.  A demo must show its race every run,
+ * though, and TSan's verdict is only reliable when each thread is fully started
+ * before the racing accesses and the two accesses are not at the very same
+ * instant (its shadow-memory check is itself not atomic, a deliberate trade of a
+ * few missed reports for speed).  So the demos script their threads like actors:
+ * everyone lines up (stage_line_up), then each thread waits for its cue
+ * (stage_wait) and gives the next one (stage_go).
+ *
+ * The cues are relaxed atomics.  A relaxed store and a relaxed load order only
+ * the cue variable itself: they create no happens-before for any other memory,
+ * so the program stays exactly as racy as it looks and TSan, which models C11
+ * atomics, still reports the race.  (A release/acquire cue would be real
+ * synchronisation and would fix the race: that is what the fixed twins do.)
+ * On x86 they are plain MOVs; sched_yield() lets the other actor run when the
+ * threads outnumber the CPUs.
+ */
+#ifndef MEMLAB_RACES_STAGE_H
+#define MEMLAB_RACES_STAGE_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <time.h>
+
+/* The demo's current scene; scenes only go up. */
+static atomic_int stage_scene;
+/* How many actors have reached the starting line. */
+static atomic_int stage_ready;
+
+/* Give the cue for `scene`.  Relaxed: a cue, not a publication (see above). */
+static inline void stage_go(int scene)
+{
+    atomic_store_explicit(&stage_scene, scene, memory_order_relaxed);
+}
+
+/* Wait for the cue for `scene`.  Relaxed, paired with stage_go: it orders
+ * the actors in time but makes nothing they wrote visible. */
+static inline void stage_wait(int scene)
+{
+    while (atomic_load_explicit(&stage_scene, memory_order_relaxed) < scene)
+        sched_yield();
+}
+
+/* Has the cue for `scene` been given?  For loops that run until a cue. */
+static inline int stage_reached(int scene)
+{
+    return atomic_load_explicit(&stage_scene, memory_order_relaxed) >= scene;
+}
+
+/* Every actor calls this once, before its first racing access, with the
+ * number of actors; it returns when all of them are running.  Relaxed for the
+ * same reason as the cues. */
+static inline void stage_line_up(int actors)
+{
+    atomic_fetch_add_explicit(&stage_ready, 1, memory_order_relaxed);
+    while (atomic_load_explicit(&stage_ready, memory_order_relaxed) < actors)
+        sched_yield();
+}
+
+/* Exit status of a demo whose watchdog fired: the worker was still running
+ * when it should long have stopped.  `make races` reads it as "timed out". */
+#define WATCHDOG_EXIT 3
+
+/* Join t, but give up after `ms` milliseconds: returns 0 when joined, or
+ * ETIMEDOUT.  The visibility demos use it so that a worker that never sees
+ * its stop flag ends the run instead of hanging it.  A successful join is
+ * real synchronisation (everything t did happens before it returns). */
+static inline int join_within(pthread_t t, long ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline); /* pthread_timedjoin_np counts in CLOCK_REALTIME */
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    return pthread_timedjoin_np(t, NULL, &deadline);
+}
+
+/* Emits no instruction; forbids the compiler to move or merge memory accesses
+ * across it (an atomic_signal_fence: it orders a thread against its own
+ * signal handlers, not against other threads).  The counter and torn-struct
+ * demos put one in their loops so -O2 keeps one load and one store per
+ * iteration, as written, instead of folding the loop into a single add -- a
+ * transformation it may make precisely because it may assume no other thread
+ * touches the variable.  It orders nothing between threads and TSan ignores
+ * it: the race is untouched. */
+static inline void compiler_barrier(void)
+{
+    atomic_signal_fence(memory_order_seq_cst);
+}
+
+#endif
