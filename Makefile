@@ -211,6 +211,56 @@ $(TOOLKIT_LIB): $(TOOLKIT_SRCS:%.c=$(BUILD)/obj/%.o)
 	$(Q)rm -f $@ && ar rcs $@ $^
 # ---- end toolkit ----
 
+# ---- races ----
+# Data-race demos (litmus/races/README.md): every litmus/races/*.c whose header
+# has an "expect:" line is one small program, racy_* or its fixed_* twin.
+# They are always built with clang and their own flags, whatever CC and SAN
+# say (they exist to be caught by the tools): -O2 -g, one binary per tool the
+# expect: line names, in $(RACES_BUILD)/tsan/ and asan/, and every demo in
+# $(RACES_BUILD)/plain/ for students to run.  `make races` runs each check and
+# prints demo, expected, got, ok (scripts/races.sh); `make test` runs it.
+# `make asm` compiles litmus/races/store_load_orders.c and prints its x86-64.
+RACES_DIR := litmus/races
+RACES_BUILD := $(BUILD)/races
+RACES_CC := clang
+RACES_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE
+RACES_HDRS := $(wildcard $(RACES_DIR)/*.h)
+RACES_SRCS := $(shell grep -l '^ \* expect: ' $(RACES_DIR)/*.c 2>/dev/null)
+races_using = $(patsubst $(RACES_DIR)/%.c,$(RACES_BUILD)/$(1)/%,$(shell grep -l '^ \* expect:.* $(1)=' /dev/null $(RACES_SRCS)))
+RACES_BINS := $(call races_using,tsan) $(call races_using,asan) \
+  $(RACES_SRCS:$(RACES_DIR)/%.c=$(RACES_BUILD)/plain/%)
+RACES_ASM_OBJ := $(RACES_BUILD)/obj/store_load_orders.o
+TEST_EXTRA += races
+
+.PHONY: races asm
+races: deps $(RACES_BINS) ## build the data-race demos and check each tool's verdict: every racy one caught, every fixed twin clean
+	@echo "== race demos ($(RACES_DIR)): TSan/ASan verdicts and plain -O2 runs"
+	$(Q)scripts/races.sh $(RACES_BUILD) $(RACES_SRCS)
+
+asm: deps $(RACES_ASM_OBJ) ## print the x86-64 clang emits for a store then a load: plain, release/acquire, seq_cst, fence, locked RMW
+	$(Q)scripts/races.sh --asm $(RACES_ASM_OBJ)
+
+$(RACES_BUILD)/tsan/%: $(RACES_DIR)/%.c $(RACES_HDRS)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC TSAN $<")
+	$(Q)$(RACES_CC) $(RACES_CFLAGS) -fsanitize=thread $< -o $@
+
+$(RACES_BUILD)/asan/%: $(RACES_DIR)/%.c $(RACES_HDRS)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC ASAN $<")
+	$(Q)$(RACES_CC) $(RACES_CFLAGS) -fsanitize=address -fno-omit-frame-pointer $< -o $@
+
+$(RACES_BUILD)/plain/%: $(RACES_DIR)/%.c $(RACES_HDRS)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC -O2  $<")
+	$(Q)$(RACES_CC) $(RACES_CFLAGS) $< -o $@
+
+$(RACES_ASM_OBJ): $(RACES_DIR)/store_load_orders.c
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(RACES_CC) $(RACES_CFLAGS) -c $< -o $@
+# ---- end races ----
+
 # ---- rules ----------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)

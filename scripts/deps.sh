@@ -11,6 +11,7 @@ set -u
 # One package per line: what needs it.
 PACKAGES="
 clang               compiler (default CC) and sanitizers
+llvm-14             llvm-symbolizer: sanitizer reports name files and lines
 libclang-rt-14-dev  ThreadSanitizer, ASan, UBSan, libFuzzer runtimes for clang 14
 make                the build
 libcmocka-dev       unit and stress tests

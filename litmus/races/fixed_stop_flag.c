@@ -1,9 +1,10 @@
 /* fixed_stop_flag.c: racy_stop_flag with an atomic_bool; the worker stops.
  *
- * Question: what makes the worker see stop = true?  An atomic.  An atomic
- * load may not be hoisted out of the loop or merged with the next one, and
- * C11 asks that a store become visible to loads "within a reasonable amount
- * of time"; the race is gone, so the program has a meaning.  On x86 the
+ * Question: what makes the worker see stop = true?  An atomic.  The
+ * compiler may not hoist an atomic load out of the loop (another thread may
+ * change the value at any time, legally), and C11 asks that a store become
+ * visible to atomic loads "within a reasonable amount of time"; the race is
+ * gone, so the program has a meaning.  On x86 the
  * seq_cst load is the same plain MOV as before (only the seq_cst store
  * costs more: an XCHG; `make asm` shows both).
  * Expected: TSan reports nothing; the plain -O2 build stops at once.
@@ -14,7 +15,6 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "stage.h"
 
@@ -24,8 +24,10 @@ static void *worker(void *arg)
 {
     unsigned long spins = 0;
     stage_line_up(2);
-    while (!atomic_load(&stop)) /* seq_cst by default: nothing to explain away */
+    while (!atomic_load(&stop)) { /* seq_cst by default: nothing to explain away */
+        stage_go(1); /* stage: the worker has looked at stop at least once */
         spins++;
+    }
     printf("worker: saw stop = true after %lu spins\n", spins);
     return arg;
 }
@@ -35,7 +37,7 @@ int main(void)
     pthread_t t;
     pthread_create(&t, NULL, worker, NULL);
     stage_line_up(2);
-    nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000L}, NULL); /* let the worker spin a while */
+    stage_wait(1);
 
     atomic_store(&stop, true);
     if (join_within(t, 1000) != 0) {

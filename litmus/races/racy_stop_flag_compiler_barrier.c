@@ -16,7 +16,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "stage.h"
 
@@ -26,9 +25,8 @@ static void *worker(void *arg)
 {
     unsigned long spins = 0;
     stage_line_up(2);
-    for (;;) {
-        if (stop) /* RACE: read; re-done every iteration now, still unordered */
-            break;
+    while (!stop) { /* RACE: read; re-done every iteration now, still unordered */
+        stage_go(1); /* stage: the worker has looked at stop at least once */
         spins++;
         compiler_barrier(); /* the compiler must assume stop changed here */
     }
@@ -41,7 +39,7 @@ int main(void)
     pthread_t t;
     pthread_create(&t, NULL, worker, NULL);
     stage_line_up(2);
-    nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000L}, NULL); /* let the worker spin a while */
+    stage_wait(1);
 
     stop = true; /* RACE: write */
     if (join_within(t, 1000) != 0) {

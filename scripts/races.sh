@@ -1,0 +1,289 @@
+#!/bin/sh
+# races.sh: run the data-race demos under the tools their headers name and print the verdicts as a table (make races); or print what a store-then-load pair compiles to (make asm).
+#
+# usage: scripts/races.sh BUILD_DIR DEMO.c...   run every check, print the table,
+#                                               exit 1 on any mismatch
+#        scripts/races.sh --asm OBJECT.o        print the instructions of each
+#                                               function in OBJECT.o (objdump)
+#
+# Each demo (litmus/races/*.c) says what to expect in one header line:
+#     * expect: tsan=race             TSan reports a data race on every /* RACE: */ line
+#     * expect: tsan=clean            TSan reports nothing and the program exits 0
+#     * expect: asan=use-after-free   ASan reports a heap-use-after-free on every /* UAF: */ line
+#     * expect: asan=clean            ASan (with LeakSanitizer) reports nothing, exit 0
+#     * expect: run=timeout           the plain -O2 build is still running when its
+#                                     1 s watchdog fires (exit status 3, stage.h)
+#     * expect: run=ends              the plain -O2 build exits 0
+#     * expect: run=skips-cleanup     the plain build fails (exit status not 0) and
+#                                     never prints its "cleanup:" or "owner:" lines
+#     * expect: run=runs-cleanup      the plain build fails, after its "cleanup:"
+#                                     and "owner:" lines
+# The programs are BUILD_DIR/tsan/NAME, BUILD_DIR/asan/NAME and BUILD_DIR/plain/NAME.
+# A report "names" a line when that file:line appears in the stack of one of
+# the reported accesses (TSan: the current and the previous access; ASan: the
+# bad access and the free), not merely in an allocation or thread-creation stack.
+set -u
+
+WATCHDOG_EXIT=3 # litmus/races/stage.h
+LIMIT=20        # seconds before any run is killed (the demos' own watchdog is 1 s)
+
+# Our own sanitizer options, whatever the environment says: keep going after
+# the first report (a demo may have two races), do not sleep 1 s at exit, and
+# fall back to addr2line when llvm-symbolizer is missing (file:line either way).
+TSAN_RUN="halt_on_error=0 atexit_sleep_ms=0 report_thread_leaks=1 allow_addr2line=1"
+ASAN_RUN="halt_on_error=1 detect_leaks=1 abort_on_error=0 allow_addr2line=1"
+
+asm_table() {
+    obj=$1
+    [ -f "$obj" ] || { echo "races.sh: no object $obj" >&2; exit 2; }
+    echo "== one store, then one load of another variable (litmus/races/store_load_orders.c);"
+    echo "   x86-64 from objdump -d of $obj (clang -O2):"
+    printf '  %-16s %-8s %s\n' "function" "barrier" "instructions (ret omitted)"
+    # objdump prints "<name>:" and then one "addr: insn operands" line per
+    # instruction; keep the instruction text, drop padding nops and ret.
+    objdump -d --no-show-raw-insn "$obj" | awk '
+        /^[0-9a-f]+ <[^>]+>:$/ { if (name != "") print name "\t" code; name = $2; gsub(/[<>:]/, "", name); code = ""; next }
+        name != "" && /^ +[0-9a-f]+:\t/ {
+            sub(/^ +[0-9a-f]+:\t/, ""); sub(/ +#.*$/, ""); gsub(/ +/, " ")
+            if ($0 ~ /^(ret|nop|cs nop|xchg %ax,%ax|data16)/) next
+            code = code (code == "" ? "" : " ; ") $0
+        }
+        END { if (name != "") print name "\t" code }' |
+        while IFS="$(printf '\t')" read -r name code; do
+            # The barrier column is read off the instructions: a LOCK prefix,
+            # an XCHG with memory (implicitly locked), or an MFENCE.
+            case " $code" in
+            *" lock "*) barrier=lock ;;
+            *" xchg "*) barrier=xchg ;;
+            *" mfence"*) barrier=mfence ;;
+            *) barrier=none ;;
+            esac
+            printf '  %-16s %-8s %s\n' "$name" "$barrier" "$code"
+        done
+    echo "   Only the store->load order costs a barrier on x86: XCHG (implicitly locked) for the"
+    echo "   seq_cst store, MFENCE for the fence, LOCK for the read-modify-write; release and"
+    echo "   acquire are the same plain MOVs as the unordered accesses."
+}
+
+if [ "${1:-}" = "--asm" ]; then
+    asm_table "${2:?usage: races.sh --asm OBJECT.o}"
+    exit 0
+fi
+
+[ $# -ge 2 ] || { echo "usage: races.sh BUILD_DIR DEMO.c..." >&2; exit 2; }
+build=$1
+shift
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Line numbers in $1 tagged /* $2: ... */.
+tagged_lines() {
+    grep -n "/\* $2:" "$1" | cut -d: -f1
+}
+
+# The file:line locations in the access stacks of the reports in $1, one per line.
+reported_lines() {
+    awk '
+        /^  (Previous )?(atomic )?([Rr]ead|[Ww]rite) of size/ || /^  (Previous )?[Aa]tomic / ||
+        /^(READ|WRITE) of size/ || /^freed by thread/ { in_access = 1; next }
+        /^ *$/ || /^[A-Za-z]/ || /^  [A-Z]/ { in_access = 0 }
+        in_access && /#[0-9]+ / {
+            for (i = 1; i <= NF; i++)
+                if ($i ~ /\.[ch]:[0-9]+/) {
+                    split($i, loc, ":"); n = split(loc[1], path, "/")
+                    print path[n] ":" loc[2]
+                }
+        }' "$1" | sort -u
+}
+
+# names_lines SRC TAG REPORT: sets $named ("3/4") and $missing (line numbers).
+names_lines() {
+    base=$(basename "$1")
+    reported_lines "$3" >"$tmp/lines"
+    total=0 found=0 missing=""
+    for l in $(tagged_lines "$1" "$2"); do
+        total=$((total + 1))
+        if grep -qx "$base:$l" "$tmp/lines"; then
+            found=$((found + 1))
+        else
+            missing="$missing $l"
+        fi
+    done
+    named="$found/$total"
+}
+
+# plural N WORD: WORD, with an s unless N is 1.
+plural() {
+    if [ "$1" -eq 1 ]; then echo "$2"; else echo "${2}s"; fi
+}
+
+# run BIN [ENV=VALUE...]: run it with a time limit; output in $tmp/out, $tmp/err, status in $rc.
+run() {
+    bin=$1
+    shift
+    if [ ! -x "$bin" ]; then
+        echo "races.sh: $bin is not built" >"$tmp/err"
+        : >"$tmp/out"
+        rc=127
+        return
+    fi
+    env "$@" timeout "$LIMIT" "$bin" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+
+# check SRC TOOL EXPECTED: run one check; sets $want, $got and $ok.
+check() {
+    src=$1 tool=$2 expected=$3
+    name=$(basename "$src" .c)
+    ok=no
+    case "$tool=$expected" in
+    tsan=race)
+        run "$build/tsan/$name" TSAN_OPTIONS="$TSAN_RUN"
+        names_lines "$src" RACE "$tmp/err"
+        want="data race at $total RACE: $(plural "$total" line)"
+        if grep -q 'WARNING: ThreadSanitizer: data race' "$tmp/err"; then
+            got="data race at $named"
+            [ "$found" -eq "$total" ] && [ "$total" -gt 0 ] && ok=ok
+            [ -n "$missing" ] && got="$got (not line$missing)"
+        else
+            tsan_other
+        fi ;;
+    tsan=clean)
+        run "$build/tsan/$name" TSAN_OPTIONS="$TSAN_RUN"
+        want="clean, exit 0"
+        if grep -q 'WARNING: ThreadSanitizer' "$tmp/err"; then
+            got=$(grep -m1 'WARNING: ThreadSanitizer' "$tmp/err" | sed 's/.*ThreadSanitizer: //; s/ (pid.*//')
+        else
+            tsan_other
+            [ "$rc" -eq 0 ] && ok=ok
+        fi ;;
+    asan=use-after-free)
+        run "$build/asan/$name" ASAN_OPTIONS="$ASAN_RUN"
+        names_lines "$src" UAF "$tmp/err"
+        want="use-after-free at $total UAF: $(plural "$total" line)"
+        if grep -q 'ERROR: AddressSanitizer: heap-use-after-free' "$tmp/err"; then
+            got="heap-use-after-free at $named"
+            [ "$found" -eq "$total" ] && [ "$total" -gt 0 ] && ok=ok
+            [ -n "$missing" ] && got="$got (not line$missing)"
+        else
+            asan_other
+        fi ;;
+    asan=clean)
+        run "$build/asan/$name" ASAN_OPTIONS="$ASAN_RUN"
+        want="clean, exit 0"
+        asan_other
+        [ "$got" = "clean, exit 0" ] && ok=ok ;;
+    run=timeout)
+        run "$build/plain/$name"
+        want="still running at 1 s"
+        plain_verdict
+        [ "$rc" -eq "$WATCHDOG_EXIT" ] && ok=ok ;;
+    run=ends)
+        run "$build/plain/$name"
+        want="ends, exit 0"
+        plain_verdict
+        [ "$rc" -eq 0 ] && ok=ok ;;
+    run=skips-cleanup | run=runs-cleanup)
+        run "$build/plain/$name"
+        cleanup=no
+        grep -q '^cleanup:' "$tmp/out" && grep -q '^owner:' "$tmp/out" && cleanup=yes
+        if [ "$expected" = skips-cleanup ]; then
+            want="fails, no cleanup"
+        else
+            want="fails after cleanup"
+        fi
+        plain_verdict
+        if [ "$rc" -ne 0 ] && [ "$rc" -ne "$WATCHDOG_EXIT" ] && [ "$rc" -lt 124 ]; then
+            if [ "$cleanup" = yes ]; then got="exit $rc after cleanup"; else got="exit $rc, no cleanup"; fi
+            { [ "$expected" = skips-cleanup ] && [ "$cleanup" = no ]; } && ok=ok
+            { [ "$expected" = runs-cleanup ] && [ "$cleanup" = yes ]; } && ok=ok
+        fi ;;
+    *)
+        want="$tool=$expected"
+        got="unknown expectation in $src"
+        ;;
+    esac
+}
+
+# What a TSan run said when it reported no data race.
+tsan_other() {
+    if grep -q 'WARNING: ThreadSanitizer' "$tmp/err"; then
+        got=$(grep -m1 'WARNING: ThreadSanitizer' "$tmp/err" | sed 's/.*ThreadSanitizer: //; s/ (pid.*//')
+    elif [ "$rc" -eq 0 ]; then
+        got="clean, exit 0"
+    else
+        plain_verdict
+        got="no report, $got"
+    fi
+}
+
+# What an ASan run said: the first error's kind, or how it ended.
+asan_other() {
+    if grep -q 'ERROR: \(Address\|Leak\)Sanitizer' "$tmp/err"; then
+        got=$(grep -m1 'ERROR: \(Address\|Leak\)Sanitizer' "$tmp/err" | sed 's/.*Sanitizer: //; s/ on address.*//; s/ (pid.*//')
+    elif [ "$rc" -eq 0 ]; then
+        got="clean, exit 0"
+    else
+        plain_verdict
+    fi
+}
+
+# How a run ended, in words, from $rc.
+plain_verdict() {
+    case $rc in
+    0) got="ends, exit 0" ;;
+    "$WATCHDOG_EXIT") got="still running at 1 s" ;;
+    124) got="hung: killed after ${LIMIT} s" ;;
+    127) got="not built" ;;
+    *) if [ "$rc" -gt 128 ]; then got="killed by signal $((rc - 128))"; else got="exit $rc"; fi ;;
+    esac
+}
+
+# Table order: each racy demo (racy_* first, then the others that are not
+# fixed_*), each followed by the fixed twins its header names; then the rest.
+ordered=""
+add() {
+    case " $ordered " in *" $1 "*) ;; *) ordered="$ordered $1" ;; esac
+}
+add_with_twins() {
+    add "$1"
+    for twin in $(sed -n '1,/\*\//p' "$1" | grep -o 'fixed_[a-z0-9_]*\.c'); do
+        case " $all " in *" $(dirname "$1")/$twin "*) add "$(dirname "$1")/$twin" ;; esac
+    done
+}
+all=" $* "
+for src in "$@"; do
+    case $(basename "$src") in racy_*) add_with_twins "$src" ;; esac
+done
+for src in "$@"; do
+    case $(basename "$src") in racy_* | fixed_*) ;; *) add_with_twins "$src" ;; esac
+done
+for src in "$@"; do
+    add "$src"
+done
+
+rows=0 bad=0
+printf '%-32s %-4s  %-30s %-30s %s\n' demo tool expected "what the tool said" ok
+for src in $ordered; do
+    expect=$(sed -n 's/^ \* expect: //p' "$src" | head -n 1)
+    [ -n "$expect" ] || continue
+    for pair in $expect; do
+        tool=${pair%%=*}
+        check "$src" "$tool" "${pair#*=}"
+        [ "$tool" = run ] && tool="-O2"
+        rows=$((rows + 1))
+        printf '%-32s %-4s  %-30s %-30s %s\n' "$(basename "$src" .c)" "$tool" "$want" "$got" "$ok"
+        if [ "$ok" != ok ]; then
+            bad=$((bad + 1))
+            echo "---- $src, $tool: stdout, then stderr (last 40 lines) ----"
+            tail -n 40 "$tmp/out"
+            tail -n 40 "$tmp/err"
+            echo "----"
+        fi
+    done
+done
+if [ "$bad" -ne 0 ]; then
+    echo "== races: $bad of $rows checks did not give the expected verdict"
+    exit 1
+fi
+echo "== races: all $rows checks gave the expected verdict"
