@@ -211,6 +211,78 @@ $(TOOLKIT_LIB): $(TOOLKIT_SRCS:%.c=$(BUILD)/obj/%.o)
 	$(Q)rm -f $@ && ar rcs $@ $^
 # ---- end toolkit ----
 
+# ---- labs ----
+# Classroom labs (labs/README.md): labs/NN-topic/ for NN 01-06, each with
+# CMocka tests labs/NN-*/tests/test_*.c; the lab code (every labs/0[1-6]-*/*.c
+# that is not a program) goes into liblabs.a, linked into every labs/ test
+# before the toolkit (LINK_labs).  Lab 03's programs are built with
+# ThreadSanitizer whatever SAN says: their tests run them and read TSan's
+# verdict.  notes/demos/ holds the notes' demos and their tests.  This part is
+# copied into the handout (scripts/handout.py); the part after "teacher
+# only" is replaced there by scripts/handout.mk (`make check LAB=NN`).
+LABS := $(sort $(patsubst %/,%,$(dir $(wildcard labs/0[1-6]-*/README.md))))
+LAB_PROGRAM_SRCS := labs/06-channels-pools/bufsize.c notes/demos/forkcow.c
+LAB_TSAN_SRCS := $(wildcard labs/03-data-races/*.c)
+LAB_LIB_SRCS := $(filter-out $(LAB_PROGRAM_SRCS) $(LAB_TSAN_SRCS),$(wildcard $(LABS:%=%/*.c)))
+LAB_LIB := $(BUILD)/lib/liblabs.a
+LAB_TEST_SRCS := $(wildcard $(LABS:%=%/tests/test_*.c) notes/demos/tests/test_*.c)
+TESTS += $(LAB_TEST_SRCS:%.c=$(BUILD)/tests/%)
+LAB_TSAN_PROGS := $(LAB_TSAN_SRCS:labs/03-data-races/%.c=$(BUILD)/bin/lab03/%)
+PROGRAMS += $(BUILD)/bin/bufsize $(BUILD)/bin/forkcow $(LAB_TSAN_PROGS)
+LINK_labs := $(LAB_LIB) $(LINK_labs)
+LAB_PY := /usr/bin/python3
+
+$(LAB_LIB): $(LAB_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/bin/bufsize: $(BUILD)/obj/labs/06-channels-pools/bufsize.o $(TOOLKIT_LIB) $(LOCK_LIB)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bin/forkcow: $(BUILD)/obj/notes/demos/forkcow.o $(LOCK_LIB)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bin/lab03/%: labs/03-data-races/%.c
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC TSAN $<")
+	$(Q)$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -I. \
+	  -fsanitize=thread $< -o $@
+
+# Lab tests that read project files (the litmus catalog) find them from here.
+$(LAB_TEST_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS += -DMEMLAB_ROOT='"$(CURDIR)"'
+
+# Tests that run programs need them built first.
+$(BUILD)/tests/labs/03-data-races/tests/test_races: | $(LAB_TSAN_PROGS)
+$(BUILD)/tests/notes/demos/tests/test_forkcow: | $(BUILD)/bin/forkcow
+
+# -- labs: teacher only (the handout replaces from here to the end of the block) --
+# `make labs` runs in `make test`: every lab's tests on the reference (each
+# test in a process of its own), then the handout built in its own plain
+# configuration (whatever SAN is here, with make -k: a lab that does not
+# build there is reported with its compiler errors, the others still run),
+# where every test must fail; then the link check of notes/ and the lab
+# READMEs.  Every labs/NN-*/ with a tests/ folder is checked, lab 07 included.
+HANDOUT := $(BUILD)/handout
+LABS_ALL = $(sort $(patsubst %/tests/,%,$(dir $(wildcard labs/[0-9][0-9]-*/tests/))))
+TEST_EXTRA += labs
+
+.PHONY: labs handout
+handout: ## write build/handout/: the student tree with every solution region replaced by its TODO and stub
+	$(Q)$(LAB_PY) scripts/handout.py generate --out $(HANDOUT)
+
+labs: $$(TESTS) $$(PROGRAMS) handout ## check every lab: its tests pass here; the handout builds and fails each of them
+	@echo "== building the handout ($(HANDOUT), plain)"
+	$(Q)$(MAKE) --no-print-directory -k -C $(HANDOUT) BUILD=build SAN= lab-tests >$(HANDOUT).log 2>&1 || true
+	$(Q)$(LAB_PY) scripts/handout.py verify --ref-build $(BUILD) --handout $(HANDOUT) \
+	  --build-log $(HANDOUT).log $(LABS_ALL)
+	$(Q)$(LAB_PY) scripts/handout.py links notes/*.md labs/README.md $(wildcard $(LABS_ALL:%=%/README.md))
+# ---- end labs ----
+
 # ---- races ----
 # Data-race demos (litmus/races/README.md): every litmus/races/*.c whose header
 # has an "expect:" line is one small program, racy_* or its fixed_* twin.

@@ -1,0 +1,295 @@
+/* test_bchan.c: lab 06: the bounded channel keeps order, blocks when full or empty, closes Go's way, loses nothing under MPMC load; the pool handles every item once and leaves no thread behind. */
+#include "labs/labtest.h"
+
+#include <stdlib.h>
+
+#include "labs/06-channels-pools/bchan.h"
+
+static void test_bchan_fifo_one_thread(void **state)
+{
+    (void)state;
+    struct bchan *ch = bchan_new(4);
+    assert_non_null(ch);
+    for (long i = 1; i <= 4; i++)
+        assert_int_equal(bchan_send(ch, i * 10), 0);
+    assert_int_equal(bchan_len(ch), 4);
+    for (long i = 1; i <= 4; i++) {
+        long v = -1;
+        assert_int_equal(bchan_recv(ch, &v), 0);
+        assert_int_equal(v, i * 10);
+    }
+    assert_int_equal(bchan_len(ch), 0);
+    /* wrap around the ring a few times */
+    for (long i = 0; i < 100; i++) {
+        long v = -1;
+        assert_int_equal(bchan_send(ch, i), 0);
+        assert_int_equal(bchan_send(ch, i + 1000), 0);
+        assert_int_equal(bchan_recv(ch, &v), 0);
+        assert_int_equal(v, i);
+        assert_int_equal(bchan_recv(ch, &v), 0);
+        assert_int_equal(v, i + 1000);
+    }
+    bchan_free(ch);
+}
+
+struct op {
+    struct bchan *ch;
+    long item;
+    int result;
+    atomic_bool done;
+};
+
+static void *send_one(void *arg)
+{
+    struct op *o = arg;
+    o->result = bchan_send(o->ch, o->item);
+    atomic_store(&o->done, true);
+    return NULL;
+}
+
+static void *recv_one(void *arg)
+{
+    struct op *o = arg;
+    o->result = bchan_recv(o->ch, &o->item);
+    atomic_store(&o->done, true);
+    return NULL;
+}
+
+static bool wait_done(struct op *o)
+{
+    uint64_t end = watchdog();
+    while (!atomic_load(&o->done) && now_ns() < end)
+        sleep_ns(100 * 1000);
+    return atomic_load(&o->done);
+}
+
+static void test_bchan_send_blocks_while_full(void **state)
+{
+    (void)state;
+    struct bchan *ch = bchan_new(2);
+    assert_non_null(ch);
+    assert_int_equal(bchan_send(ch, 1), 0);
+    assert_int_equal(bchan_send(ch, 2), 0);
+    struct op o = {.ch = ch, .item = 3};
+    pthread_t t = spawn(send_one, &o);
+    sleep_ns(50 * MS); /* a correct send is still blocked after any wait */
+    bool returned_early = atomic_load(&o.done);
+    long v = 0;
+    int r = bchan_recv(ch, &v);
+    bool finished = wait_done(&o);
+    pthread_join(t, NULL);
+    if (returned_early)
+        print_message("send on a full channel returned %d without waiting\n", o.result);
+    assert_false(returned_early);
+    assert_int_equal(r, 0);
+    assert_int_equal(v, 1);
+    assert_true(finished);
+    assert_int_equal(o.result, 0);
+    assert_int_equal(bchan_len(ch), 2);
+    bchan_free(ch);
+}
+
+static void test_bchan_recv_blocks_while_empty(void **state)
+{
+    (void)state;
+    struct bchan *ch = bchan_new(2);
+    assert_non_null(ch);
+    struct op o = {.ch = ch};
+    pthread_t t = spawn(recv_one, &o);
+    sleep_ns(50 * MS);
+    bool returned_early = atomic_load(&o.done);
+    int r = bchan_send(ch, 42);
+    bool finished = wait_done(&o);
+    pthread_join(t, NULL);
+    if (returned_early)
+        print_message("recv on an empty channel returned %d without waiting\n", o.result);
+    assert_false(returned_early);
+    assert_int_equal(r, 0);
+    assert_true(finished);
+    assert_int_equal(o.result, 0);
+    assert_int_equal(o.item, 42);
+    bchan_free(ch);
+}
+
+static void test_bchan_close_drains_then_reports_closed(void **state)
+{
+    (void)state;
+    struct bchan *ch = bchan_new(8);
+    assert_non_null(ch);
+    /* a receiver blocked on an empty channel is released by close */
+    struct op o = {.ch = ch};
+    pthread_t t = spawn(recv_one, &o);
+    sleep_ns(20 * MS);
+    struct bchan *ch2 = bchan_new(8);
+    assert_non_null(ch2);
+    for (long i = 0; i < 3; i++)
+        assert_int_equal(bchan_send(ch2, i), 0);
+    assert_int_equal(bchan_close(ch2), 0);
+    assert_int_equal(bchan_close(ch2), BCHAN_CLOSED);
+    assert_int_equal(bchan_send(ch2, 9), BCHAN_CLOSED);
+    for (long i = 0; i < 3; i++) {
+        long v = -1;
+        assert_int_equal(bchan_recv(ch2, &v), 0); /* queued items are still delivered */
+        assert_int_equal(v, i);
+    }
+    long v;
+    assert_int_equal(bchan_recv(ch2, &v), BCHAN_CLOSED);
+    assert_int_equal(bchan_recv(ch2, &v), BCHAN_CLOSED);
+    bchan_free(ch2);
+    int rc = bchan_close(ch);
+    bool finished = wait_done(&o);
+    if (!finished)
+        fail_msg("a receiver blocked on an empty channel was not released by close");
+    pthread_join(t, NULL);
+    assert_int_equal(rc, 0);
+    assert_int_equal(o.result, BCHAN_CLOSED);
+    bchan_free(ch);
+}
+
+/* ---- MPMC: every item exactly once, each producer's order kept ------------ */
+
+enum { PRODUCERS = 3, CONSUMERS = 3, PER_PRODUCER = 20000 };
+
+static struct {
+    struct bchan *ch;
+    atomic_uint seen[PRODUCERS * PER_PRODUCER];
+    atomic_uint out_of_order, producers_left;
+} mp;
+
+static void *producer(void *arg)
+{
+    long id = (long)(intptr_t)arg;
+    for (long i = 0; i < PER_PRODUCER; i++)
+        if (bchan_send(mp.ch, id * PER_PRODUCER + i) != 0)
+            break;
+    if (atomic_fetch_sub(&mp.producers_left, 1) == 1)
+        bchan_close(mp.ch); /* the last sender closes: Go's rule */
+    return NULL;
+}
+
+static void *consumer(void *arg)
+{
+    (void)arg;
+    long last[PRODUCERS] = {-1, -1, -1};
+    long v;
+    while (bchan_recv(mp.ch, &v) == 0) {
+        if (v < 0 || v >= PRODUCERS * PER_PRODUCER) {
+            atomic_fetch_add(&mp.out_of_order, 1);
+            continue;
+        }
+        long p = v / PER_PRODUCER;
+        if (v <= last[p])
+            atomic_fetch_add(&mp.out_of_order, 1);
+        last[p] = v;
+        atomic_fetch_add(&mp.seen[v], 1);
+    }
+    return NULL;
+}
+
+static void test_bchan_mpmc_every_item_exactly_once(void **state)
+{
+    (void)state;
+    mp.ch = bchan_new(16);
+    assert_non_null(mp.ch);
+    for (int i = 0; i < PRODUCERS * PER_PRODUCER; i++)
+        atomic_init(&mp.seen[i], 0);
+    atomic_store(&mp.out_of_order, 0);
+    atomic_store(&mp.producers_left, PRODUCERS);
+    pthread_t p[PRODUCERS], c[CONSUMERS];
+    for (int i = 0; i < CONSUMERS; i++)
+        c[i] = spawn(consumer, NULL);
+    for (int i = 0; i < PRODUCERS; i++)
+        p[i] = spawn(producer, (void *)(intptr_t)i);
+    for (int i = 0; i < PRODUCERS; i++)
+        pthread_join(p[i], NULL);
+    for (int i = 0; i < CONSUMERS; i++)
+        pthread_join(c[i], NULL);
+    unsigned missing = 0, twice = 0;
+    for (int i = 0; i < PRODUCERS * PER_PRODUCER; i++) {
+        unsigned n = atomic_load(&mp.seen[i]);
+        missing += n == 0;
+        twice += n > 1;
+    }
+    print_message("%d items through capacity 16: %u missing, %u more than once, %u out of order\n",
+                  PRODUCERS * PER_PRODUCER, missing, twice, atomic_load(&mp.out_of_order));
+    bchan_free(mp.ch);
+    assert_int_equal(missing, 0);
+    assert_int_equal(twice, 0);
+    assert_int_equal(atomic_load(&mp.out_of_order), 0);
+}
+
+/* ---- the pool ------------------------------------------------------------------ */
+
+static atomic_long handled_sum;
+static atomic_uint handled_count;
+
+static void handle(long item, void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&handled_sum, item);
+    atomic_fetch_add(&handled_count, 1);
+}
+
+static void test_pool_handles_every_item_once(void **state)
+{
+    (void)state;
+    atomic_store(&handled_sum, 0);
+    atomic_store(&handled_count, 0);
+    struct pool *p = pool_new(4, 8, handle, NULL);
+    assert_non_null(p);
+    long want = 0;
+    int failed = 0;
+    for (long i = 1; i <= 10000; i++) {
+        want += i;
+        failed += pool_submit(p, i) != 0;
+    }
+    pool_shutdown(p); /* drains the queue before it returns */
+    print_message("10000 items submitted (%d refused): %u handled, sum %ld (want %ld)\n", failed,
+                  atomic_load(&handled_count), atomic_load(&handled_sum), want);
+    pool_free(p);
+    assert_int_equal(failed, 0);
+    assert_int_equal(atomic_load(&handled_count), 10000);
+    assert_int_equal(atomic_load(&handled_sum), want);
+}
+
+static void slow_handle(long item, void *arg)
+{
+    (void)item;
+    (void)arg;
+    sleep_ns(1 * MS);
+    atomic_fetch_add(&handled_count, 1);
+}
+
+static void test_pool_shutdown_joins_every_worker(void **state)
+{
+    (void)state;
+    int before = settle_threads(base_threads);
+    atomic_store(&handled_count, 0);
+    struct pool *p = pool_new(6, 64, slow_handle, NULL);
+    assert_non_null(p);
+    assert_int_equal(settle_threads(before + 6) , before + 6);
+    for (long i = 0; i < 50; i++)
+        assert_int_equal(pool_submit(p, i), 0);
+    pool_shutdown(p);
+    unsigned handled = atomic_load(&handled_count);
+    int after = settle_threads(before);
+    int late = pool_submit(p, 99);
+    print_message("after shutdown: %u of 50 handled, %d threads (want %d), submit returns %d\n",
+                  handled, after, before, late);
+    pool_free(p);
+    assert_int_equal(handled, 50); /* shutdown drained the queue first */
+    assert_int_equal(after, before);
+    assert_int_equal(late, BCHAN_CLOSED);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_bchan_fifo_one_thread),
+    cmocka_unit_test(test_bchan_send_blocks_while_full),
+    cmocka_unit_test(test_bchan_recv_blocks_while_empty),
+    cmocka_unit_test(test_bchan_close_drains_then_reports_closed),
+    cmocka_unit_test(test_bchan_mpmc_every_item_exactly_once),
+    cmocka_unit_test(test_pool_handles_every_item_once),
+    cmocka_unit_test(test_pool_shutdown_joins_every_worker),
+};
+
+LAB_MAIN("lab 06: channels and pools", tests)
