@@ -283,6 +283,58 @@ labs: $$(TESTS) $$(PROGRAMS) handout ## check every lab: its tests pass here; th
 	$(Q)$(LAB_PY) scripts/handout.py links notes/*.md labs/README.md $(wildcard $(LABS_ALL:%=%/README.md))
 # ---- end labs ----
 
+# ---- httpd ----
+# The final lab (labs/07-final-server/README.md): $(BUILD)/bin/httpd, an
+# errgroup of members (HTTP server, signal watcher, stats logger, test hook)
+# around an epoll server.  Its CMocka tests (labs/07-final-server/tests/)
+# run the real binary on loopback; the parser's own tests link the parser.
+# `make fuzz` runs libFuzzer on the request parser (always clang, with its
+# own sanitizer flags, whatever SAN says); `make test` runs it for a few
+# seconds.  `make bench` adds wrk against httpd and nginx (scripts/bench_httpd.py).
+HTTPD_DIR := labs/07-final-server
+HTTPD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(HTTPD_DIR)/httpd.c $(HTTPD_DIR)/server.c $(HTTPD_DIR)/http_parse.c)
+HTTPD_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(wildcard $(HTTPD_DIR)/tests/test_*.c))
+PROGRAMS += $(BUILD)/bin/httpd
+TESTS += $(HTTPD_TESTS)
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS := 4
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_http_parse
+FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_ARGS := -dict=$(HTTPD_DIR)/fuzz/http.dict -max_len=16384 -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1
+TEST_EXTRA += fuzz-smoke
+
+.PHONY: fuzz fuzz-smoke bench-httpd
+$(BUILD)/bin/httpd: $(HTTPD_OBJS) $(TOOLKIT_LIB) $(LOCK_LIB)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Every test runs the binary; the parser's tests also link the parser
+# (an object, so its place on the link line does not matter).
+$(HTTPD_TESTS): $(BUILD)/obj/$(HTTPD_DIR)/http_parse.o | $(BUILD)/bin/httpd
+
+$(FUZZ_BIN): $(HTTPD_DIR)/fuzz/fuzz_http_parse.c $(HTTPD_DIR)/http_parse.c $(HTTPD_DIR)/http_parse.h
+	@mkdir -p $(@D)/corpus
+	$(if $(Q),@echo "  FUZZCC  $@")
+	$(Q)clang $(FUZZ_CFLAGS) $(filter %.c,$^) -o $@
+
+fuzz: deps $(FUZZ_BIN) ## libFuzzer on httpd's request parser for FUZZ_SECONDS (default 60); crashes saved in build/fuzz/
+	$(Q)$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus $(HTTPD_DIR)/fuzz/seeds
+
+fuzz-smoke: $(FUZZ_BIN)
+	@echo "== $(FUZZ_BIN): $(FUZZ_SMOKE_SECONDS) s of fuzzing (make fuzz runs longer)"
+	$(Q)$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) $(BUILD)/fuzz/corpus \
+	  $(HTTPD_DIR)/fuzz/seeds >$(BUILD)/fuzz/smoke.log 2>&1 || { tail -40 $(BUILD)/fuzz/smoke.log; exit 1; }
+	$(Q)grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/smoke.log
+
+bench: bench-httpd
+bench-httpd: deps $(BUILD)/bin/httpd ## wrk against httpd and nginx (interleaved rounds) and SIGTERM mid-run; build/bench/httpd.json
+	@mkdir -p $(BENCH_OUT)
+	$(Q)$(BENCH_PYTHON) scripts/bench_httpd.py --httpd $(BUILD)/bin/httpd --out $(BENCH_OUT)/httpd.json \
+	  $(if $(filter long,$(BENCH)),--rounds 8 --seconds 5,--rounds 4 --seconds 3)
+# ---- end httpd ----
+
 # ---- races ----
 # Data-race demos (litmus/races/README.md): every litmus/races/*.c whose header
 # has an "expect:" line is one small program, racy_* or its fixed_* twin.

@@ -824,6 +824,47 @@ def targets(rep, res):
     return rows
 
 
+
+# ---- lab 07: httpd vs nginx (scripts/bench_httpd.py writes httpd.json) ---------------
+
+def section_httpd(rep, out):
+    """The final lab's server against nginx; returns its target row, or None without httpd.json."""
+    path = os.path.join(out, "httpd.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        h = json.load(f)
+    c = h["config"]
+    rep.heading(2, "11. httpd vs nginx (lab 07)", "httpd")
+    rep.para(f"`wrk -t{c['threads']} -c{c['connections']} -d{c['seconds']}s --latency` with keep-alive against "
+             f"build/bin/httpd ({c['httpd_workers']} workers, an epoll loop each) and nginx (one worker), both "
+             f"serving the same body ({c['response_bytes']['httpd']} and {c['response_bytes']['nginx']} bytes "
+             f"with headers) on loopback, in {c['rounds']} interleaved rounds (scripts/bench_httpd.py). wrk "
+             f"shares the {c['cpus']} CPUs with the server: read the ratio, not the absolute numbers. Load "
+             f"average before: {h['loadavg_before'][0]:.2f}, after: {h['loadavg_after'][0]:.2f}.")
+    rows = [[str(r["round"]), ", ".join(r["order"]), fmt_rate(r["httpd_rps"]), fmt_rate(r["nginx_rps"]),
+             fmt_ratio(r["ratio"]), f"{r['httpd_p99_ms']:.2f} ms", f"{r['nginx_p99_ms']:.2f} ms",
+             fmt_rate(r.get("httpd1_rps")), fmt_ratio(r.get("ratio_1worker")),
+             f"{r['httpd1_p99_ms']:.2f} ms" if r.get("httpd1_p99_ms") is not None else "-"]
+            for r in h["rounds"]]
+    rep.table(["round", "order", "httpd req/s", "nginx req/s", "ratio", "httpd p99", "nginx p99",
+               "httpd1 req/s", "httpd1 ratio", "httpd1 p99"], rows)
+    rep.para("httpd1 is httpd --workers 1, the like-for-like comparison with nginx's single worker.")
+    sg = h["sigterm"]
+    rep.para(f"SIGTERM during wrk (/ with keep-alive and /sleep?ms=50 at once): httpd exited {sg['exit_status']} "
+             f"after {sg['shutdown_s']:.3f} s with **{sg['requests_cut']} requests cut** (must be 0); "
+             f"{sg['open_at_signal']} connections were open at the signal. wrk's read errors (a connection "
+             f"closed under a request): {sg['wrk_keepalive']['errors'].get('read', 0)} on / and "
+             f"{sg['wrk_sleep']['errors'].get('read', 0)} on /sleep. Its write and connect errors are its "
+             f"reconnects being refused once the listener is closed, which is the point.")
+    r = h["median_ratio"]
+    ok = r >= h.get("target_ratio", 0.8)
+    note = (f"p99 httpd {h['median_httpd_p99_ms']:.2f} ms, nginx {h['median_nginx_p99_ms']:.2f} ms; "
+            f"SIGTERM mid-run cut {sg['requests_cut']}")
+    return ["httpd >= 0.8x nginx requests/s (median of the rounds)", fmt_ratio(r), "met" if ok else "missed",
+            note if ok else note + "; the rounds swing with the machine's load (section 11): re-run on an idle machine"]
+
+
 def closing(rep, rows):
     met = [r for r in rows if r[2] == "met"]
     missed = [r for r in rows if r[2] == "missed"]
@@ -896,6 +937,9 @@ def main():
              "bench/ck_locks.c) run in every mutex scenario above, beside memlab's ticket and mcs.")
     scenario_channels(rep, res, args.out)
     scenario_toolkit(rep, res)
+    httpd_row = section_httpd(rep, args.out)
+    if httpd_row:
+        target_rows.append(httpd_row)
     closing(rep, target_rows)
     rep.write(args.out)
     print(f"bench report: {os.path.join(args.out, 'report.html')} (and report.md, *.png)")

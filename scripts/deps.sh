@@ -23,6 +23,7 @@ liburcu-dev         userspace RCU, benchmark baseline for read-mostly config
 curl                HTTP server tests
 wrk                 HTTP load generator
 apache2-utils       ab, a second HTTP load generator
+nginx-light         the baseline httpd is measured against (make bench; started by the script, not as a service)
 "
 
 missing=""
