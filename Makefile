@@ -77,7 +77,7 @@ clean: ## remove build/
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
-	  awk -F'\t' '{ printf "  %-8s %s\n", $$1, $$2 }'
+	  awk -F'\t' '{ printf "  %-12s %s\n", $$1, $$2 }'
 
 # ---- litmus ----
 # The litmus harness (litmus/README.md): liblitmus.a holds the parser,

@@ -859,6 +859,9 @@ def section_httpd(rep, out):
              f"reconnects being refused once the listener is closed, which is the point.")
     r = h["median_ratio"]
     ok = r >= h.get("target_ratio", 0.8)
+    rep.para(f"**Target: httpd at least 0.8x nginx's requests/s: median {fmt_ratio(r)}, "
+             f"{'met' if ok else 'missed'}** (httpd --workers 1: {fmt_ratio(h.get('median_ratio_1worker'))}); "
+             f"median p99 httpd {h['median_httpd_p99_ms']:.2f} ms, nginx {h['median_nginx_p99_ms']:.2f} ms.")
     note = (f"p99 httpd {h['median_httpd_p99_ms']:.2f} ms, nginx {h['median_nginx_p99_ms']:.2f} ms; "
             f"SIGTERM mid-run cut {sg['requests_cut']}")
     return ["httpd >= 0.8x nginx requests/s (median of the rounds)", fmt_ratio(r), "met" if ok else "missed",

@@ -573,8 +573,10 @@ static void accept_some(struct worker *w)
             }
             return;
         }
-        /* Relaxed: a count of admissions, not a lock; max_conns may be
-         * overshot by at most one per worker at a time, never more. */
+        /* Relaxed: a counter, not a lock, and it guards no other data.
+         * fetch_add hands each worker a distinct old value, so at most
+         * max_conns connections are ever admitted; the counter itself may
+         * read above max_conns for a moment, until the loser undoes its add. */
         if ((unsigned)atomic_fetch_add_explicit(&s->conns, 1, memory_order_relaxed) >= s->opts.max_conns) {
             atomic_fetch_sub_explicit(&s->conns, 1, memory_order_relaxed);
             refuse(w, fd);

@@ -119,11 +119,31 @@ static void test_a_failing_member_brings_the_server_down_gracefully(void **state
     httpd_reap(&h);
 }
 
+/* A third member, the stats logger, prints while the server runs and
+ * returns with the group: SIGTERM still ends in exit 0 and no leak. */
+static void test_the_stats_logger_member_stops_with_the_group(void **state)
+{
+    (void)state;
+    struct httpd h;
+    if (httpd_start(&h, "--stats-interval 0.02") != 0)
+        fail_msg("httpd did not start: exit %d\n%s", h.status, h.err);
+    uint64_t end = now_ns() + HANG_NS;
+    while (!strstr(h.err, "httpd: stats: requests") && now_ns() < end) {
+        sleep_ns(5 * MS);
+        httpd_drain_stderr(&h);
+    }
+    if (!strstr(h.err, "httpd: stats: requests"))
+        fail_msg("no stats line on stderr:\n%s", h.err);
+    httpd_stop_clean(&h);
+    httpd_reap(&h);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_given_bad_flags_get_one_line_and_status_2),
     cmocka_unit_test(test_given_help_describes_every_flag),
     cmocka_unit_test(test_address_in_use_exits_within_1s_and_names_the_cause),
     cmocka_unit_test(test_a_failing_member_brings_the_server_down_gracefully),
+    cmocka_unit_test(test_the_stats_logger_member_stops_with_the_group),
 };
 
 LAB_MAIN("lab 07: httpd command line and one-exits-all-exit", tests)
