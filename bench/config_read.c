@@ -25,7 +25,7 @@
  *                    writer takes the write lock and updates them in place.
  *   <mutex>          the same with lock/unlock on both sides.
  *   urcu_memb        liburcu, memb flavour, called through the library
- *                    (out-of-line calls, as cowcfg's are); the writer swaps
+ *                    (out-of-line calls); the writer swaps
  *                    with rcu_xchg_pointer, waits with synchronize_rcu, frees.
  *   urcu_memb_inline the same reader with liburcu's inline fast path
  *                    (its _LGPL_SOURCE mode).
