@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "labs/toolkit/internal.h"
 #include "labs/toolkit/parker.h"
 #include "locks/lock.h"
 #include "locks/mutex_barging.h"
@@ -142,6 +143,49 @@ static void ring_take(struct chan *ch, void *out)
     copy_item(out, ch->buf + ch->head * ch->elem_size, ch->elem_size);
     ch->head = (ch->head + 1) % ch->cap;
     ch->count--;
+}
+
+/* ---- taking one item out of the middle (internal.h) -------------------- */
+
+static unsigned char *ring_slot(struct chan *ch, size_t i)
+{
+    return ch->buf + ((ch->head + i) % ch->cap) * ch->elem_size;
+}
+
+/* Remove the i-th queued item (0 = oldest); the younger ones move up one. */
+static void ring_remove_at(struct chan *ch, size_t i)
+{
+    for (; i + 1 < ch->count; i++)
+        copy_item(ring_slot(ch, i), ring_slot(ch, i + 1), ch->elem_size);
+    ch->count--;
+}
+
+/* The ring has room again: the oldest blocked sender's item joins the tail
+ * (sendq is only non-empty while the ring is full). */
+static void admit_sender(struct chan *ch)
+{
+    struct chan_waiter *w = claim_waiter(&ch->sendq);
+    if (w) {
+        ring_put(ch, w->elem);
+        w->result = 0;
+    }
+}
+
+int chan_take_if(struct chan *ch, void *out, item_match_fn match, void *arg)
+{
+    int rc = TK_WOULD_BLOCK;
+    mutex_barging_lock(&ch->lock);
+    for (size_t i = 0; i < ch->count; i++) {
+        if (!match(ring_slot(ch, i), arg))
+            continue;
+        copy_item(out, ring_slot(ch, i), ch->elem_size);
+        ring_remove_at(ch, i);
+        admit_sender(ch);
+        rc = 0;
+        break;
+    }
+    mutex_barging_unlock(&ch->lock);
+    return rc;
 }
 
 /* Under the lock: 0 (sent), TK_CLOSED, or TK_WOULD_BLOCK. */

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 
 #include "labs/toolkit/chan.h"
+#include "labs/toolkit/internal.h"
+#include "labs/toolkit/parker.h"
 #include "labs/toolkit/waitgroup.h"
 #include "locks/lock.h"
 #include "locks/mutex_barging.h"
@@ -133,7 +135,7 @@ struct workpool *errgroup_pool_new(unsigned workers)
         .capacity = 1024,
         .handle = pool_job_run,
     };
-    return workpool_new(&o);
+    return workpool_new_spinning(&o);
 }
 
 /* Start fn once the caller holds a slot; on failure give everything back. */
@@ -200,9 +202,35 @@ static void join_threads(struct errgroup *g)
     }
 }
 
+/* How long errgroup_wait spins, in pool mode, for the last tasks before it
+ * sleeps: a pool worker finishing a short task takes a few microseconds.
+ * Thread mode does not spin: its tasks' threads are still starting and
+ * need the CPU more than we do. */
+#define WAIT_SPIN_NS 20000u
+
+static bool job_of_group(const void *item, void *g)
+{
+    return ((const struct pool_job *)item)->g == g;
+}
+
+/* Caller-runs: rather than sleep while this group's tasks sit in the pool's
+ * queue, take them back and run them here (Go's Wait parks, and its P runs
+ * the queued goroutines).  Only this group's tasks: another group's task
+ * could block us for as long as it likes.  Each keeps the limit slot its
+ * errgroup_go took, and gets the group's context as on a worker.  Stops
+ * when the pool is being stopped by force (workpool_take_if). */
+static void run_own_queued(struct errgroup *g)
+{
+    struct pool_job j;
+    while (waitgroup_count(&g->wg) > 0 && workpool_take_if(g->pool, &j, job_of_group, g) == 0)
+        task_finish(g, j.fn(errgroup_ctx(g), j.arg));
+}
+
 int errgroup_wait(struct errgroup *g)
 {
-    waitgroup_wait(&g->wg);
+    if (g->pool)
+        run_own_queued(g);
+    waitgroup_wait_spin(&g->wg, g->pool ? parker_spin_ns(WAIT_SPIN_NS) : 0);
     join_threads(g);
     if (g->ctx)
         ctx_cancel(g->ctx); /* cause stays the first error if there was one */

@@ -24,7 +24,9 @@
  *     also joins the threads, so none outlives it.  Or errgroup_use_pool(g,
  *     pool): tasks are queued to a shared pool of worker threads from
  *     errgroup_pool_new, which outlives many groups: that is why pools exist,
- *     and the benchmark compares the two.
+ *     and the benchmark compares the two.  In pool mode errgroup_wait runs
+ *     its own group's still-queued tasks on the calling thread (never another
+ *     group's), as Go's Wait lets its thread run the queued goroutines.
  *   - What differs from Go: starting a task can fail (no thread, no memory,
  *     pool shut down): errgroup_go then returns the error (an errno value, or
  *     TK_CLOSED) and nothing was started; Go cannot fail here.

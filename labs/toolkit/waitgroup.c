@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "labs/toolkit/internal.h"
 #include "labs/toolkit/parker.h"
 #include "locks/lock.h"
 
@@ -78,9 +79,9 @@ static void on_ctx_done(struct ctx_hook *hook)
     parker_fire(((struct ctx_waiter *)hook)->park, PARKER_CTX);
 }
 
-/* Wait for 0, ctx (may be NULL) or deadline (0 = none).  Returns 0,
- * ctx_err, or TK_TIMEOUT. */
-static int wait_until(struct waitgroup *wg, struct ctx *ctx, uint64_t deadline)
+/* Wait for 0, ctx (may be NULL) or deadline (0 = none), spinning up to
+ * spin_ns before sleeping.  Returns 0, ctx_err, or TK_TIMEOUT. */
+static int wait_until(struct waitgroup *wg, struct ctx *ctx, uint64_t deadline, uint64_t spin_ns)
 {
     /* acquire: pairs with the release in waitgroup_add.  x86: MOV. */
     if ((atomic_load_explicit(&wg->word, memory_order_acquire) & COUNT_MASK) == 0)
@@ -117,7 +118,7 @@ static int wait_until(struct waitgroup *wg, struct ctx *ctx, uint64_t deadline)
     bool hooked = ctx && ctx_hook_add(ctx, &cw.hook, on_ctx_done);
     if (ctx && !hooked)
         parker_fire(&park, PARKER_CTX); /* already done; no lock needed: nobody else has it yet */
-    unsigned why = parker_wait(&park, deadline);
+    unsigned why = parker_wait_spin(&park, deadline, spin_ns);
 
     /* Dequeue from both sources before the stack frame goes (parker.h). */
     if (hooked)
@@ -139,11 +140,13 @@ static int wait_until(struct waitgroup *wg, struct ctx *ctx, uint64_t deadline)
     return 0;
 }
 
-void waitgroup_wait(struct waitgroup *wg) { (void)wait_until(wg, NULL, 0); }
+void waitgroup_wait(struct waitgroup *wg) { (void)wait_until(wg, NULL, 0, 0); }
 
-int waitgroup_wait_ctx(struct waitgroup *wg, struct ctx *ctx) { return wait_until(wg, ctx, 0); }
+void waitgroup_wait_spin(struct waitgroup *wg, uint64_t spin_ns) { (void)wait_until(wg, NULL, 0, spin_ns); }
+
+int waitgroup_wait_ctx(struct waitgroup *wg, struct ctx *ctx) { return wait_until(wg, ctx, 0, 0); }
 
 int waitgroup_wait_timeout(struct waitgroup *wg, uint64_t timeout_ns)
 {
-    return wait_until(wg, NULL, now_ns() + (timeout_ns ? timeout_ns : 1));
+    return wait_until(wg, NULL, now_ns() + (timeout_ns ? timeout_ns : 1), 0);
 }
