@@ -20,14 +20,12 @@
 #include "labs/toolkit/context.h"
 #include "labs/toolkit/tests/testutil.h"
 
-static long live_before;
-static int threads_before;
+static struct leak_mark mark; /* set by setup, checked by teardown */
 
 static int setup(void **state)
 {
     (void)state;
-    threads_before = settle_threads(base_threads);
-    live_before = ctx_live();
+    mark = leak_mark_now();
     return 0;
 }
 
@@ -35,17 +33,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    long live = settle_live(live_before);
-    if (live != live_before) {
-        fprintf(stderr, "contexts leaked: %ld live, %ld before\n", live, live_before);
-        return -1;
-    }
-    int n = settle_threads(threads_before);
-    if (n > threads_before) {
-        fprintf(stderr, "threads left behind: %d, %d before\n", n, threads_before);
-        return -1;
-    }
-    return 0;
+    return leak_check(mark);
 }
 
 static void test_cancel_propagates_to_grandchildren(void **state)
@@ -302,7 +290,7 @@ static void test_hooks_fire_once_or_are_removed(void **state)
 static void test_timer_thread_exits_when_idle(void **state)
 {
     (void)state;
-    int before = settle_threads(threads_before);
+    int before = settle_threads(mark.threads);
     struct ctx *c = ctx_with_timeout(ctx_background(), 3600 * SEC);
     assert_int_equal(thread_count(), before + 1);
     ctx_close(c); /* disarms the last deadline */

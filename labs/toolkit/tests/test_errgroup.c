@@ -20,15 +20,13 @@ static struct errgroup *new_group(struct ctx **ctx)
     return g;
 }
 
-static long live_before;
-static int threads_before;
+static struct leak_mark mark; /* set by setup, checked by teardown */
 
 static int setup_threads(void **state)
 {
     (void)state;
     pool = NULL;
-    threads_before = settle_threads(base_threads);
-    live_before = ctx_live();
+    mark = leak_mark_now();
     return 0;
 }
 
@@ -44,17 +42,7 @@ static int teardown(void **state)
     (void)state;
     workpool_free(pool);
     pool = NULL;
-    long live = settle_live(live_before);
-    if (live != live_before) {
-        fprintf(stderr, "contexts leaked: %ld, %ld before\n", live, live_before);
-        return -1;
-    }
-    int n = settle_threads(threads_before);
-    if (n > threads_before) {
-        fprintf(stderr, "threads left behind: %d, %d before\n", n, threads_before);
-        return -1;
-    }
-    return 0;
+    return leak_check(mark);
 }
 
 /* ---- first error wins ---------------------------------------------------- */
@@ -259,8 +247,8 @@ static void test_thousand_groups_leave_nothing_behind(void **state)
          * pthread_join returns (the kernel wakes the joiner before it
          * releases the task), hence settle rather than count once. */
         int n;
-        if (!pool && (n = settle_threads(threads_before)) > threads_before)
-            fail_msg("group %d: %d threads after Wait, %d before", i, n, threads_before);
+        if (!pool && (n = settle_threads(mark.threads)) > mark.threads)
+            fail_msg("group %d: %d threads after Wait, %d before", i, n, mark.threads);
         errgroup_free(g);
     }
     assert_int_equal(atomic_load(&ran), 2000);

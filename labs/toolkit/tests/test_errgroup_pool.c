@@ -9,31 +9,19 @@
 #include "labs/toolkit/errgroup.h"
 #include "labs/toolkit/tests/testutil.h"
 
-static long live_before;
-static int threads_before;
+static struct leak_mark mark; /* set by setup, checked by teardown */
 
 static int setup(void **state)
 {
     (void)state;
-    threads_before = settle_threads(base_threads);
-    live_before = ctx_live();
+    mark = leak_mark_now();
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    long live = settle_live(live_before);
-    if (live != live_before) {
-        fprintf(stderr, "contexts leaked: %ld, %ld before\n", live, live_before);
-        return -1;
-    }
-    int n = settle_threads(threads_before);
-    if (n > threads_before) {
-        fprintf(stderr, "threads left behind: %d, %d before\n", n, threads_before);
-        return -1;
-    }
-    return 0;
+    return leak_check(mark);
 }
 
 /* ---- Wait runs its own queued tasks, and only those ---------------------- */

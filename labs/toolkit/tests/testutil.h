@@ -88,6 +88,37 @@ static inline long settle_live(long want)
     return n;
 }
 
+/* A test's footprint: contexts alive and threads running.  Take a mark in
+ * setup; leak_check in teardown fails (-1, with the numbers on stderr) when
+ * a context or a thread is left over once things have had time to settle. */
+struct leak_mark {
+    int threads;
+    long live;
+};
+
+static inline struct leak_mark leak_mark_now(void)
+{
+    struct leak_mark m;
+    m.threads = settle_threads(base_threads);
+    m.live = ctx_live();
+    return m;
+}
+
+static inline int leak_check(struct leak_mark before)
+{
+    long live = settle_live(before.live);
+    if (live != before.live) {
+        fprintf(stderr, "contexts leaked: %ld live, %ld before\n", live, before.live);
+        return -1;
+    }
+    int n = settle_threads(before.threads);
+    if (n > before.threads) {
+        fprintf(stderr, "threads left behind: %d, %d before\n", n, before.threads);
+        return -1;
+    }
+    return 0;
+}
+
 /* Poll until *v >= want or the watchdog; true when reached. */
 static inline bool wait_atomic_at_least(atomic_uint *v, unsigned want)
 {
