@@ -107,9 +107,6 @@ $(shell mkdir -p $(BUILD)/gen/litmus && echo '$(LITMUS_CATALOG_SRCS)' | cmp -s -
   echo '$(LITMUS_CATALOG_SRCS)' > $(LITMUS_CATALOG_LIST))
 
 $(LITMUS_LIB): $(LITMUS_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-	@mkdir -p $(@D)
-	$(if $(Q),@echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(LITMUS_GEN): $(BUILD)/obj/litmus/gen_main.o $(LITMUS_LIB) $(LOCK_LIB)
 	@mkdir -p $(@D)
@@ -206,9 +203,6 @@ TESTS += $(patsubst %.c,$(BUILD)/tests/%,$(wildcard labs/toolkit/tests/test_*.c)
 LINK_labs := $(TOOLKIT_LIB)
 
 $(TOOLKIT_LIB): $(TOOLKIT_SRCS:%.c=$(BUILD)/obj/%.o)
-	@mkdir -p $(@D)
-	$(if $(Q),@echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
 # ---- end toolkit ----
 
 # ---- labs ----
@@ -233,9 +227,6 @@ LINK_labs := $(LAB_LIB) $(LINK_labs)
 LAB_PY := /usr/bin/python3
 
 $(LAB_LIB): $(LAB_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-	@mkdir -p $(@D)
-	$(if $(Q),@echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/bin/bufsize: $(BUILD)/obj/labs/06-channels-pools/bufsize.o $(TOOLKIT_LIB) $(LOCK_LIB)
 	@mkdir -p $(@D)
@@ -392,6 +383,10 @@ $(BUILD)/obj/%.o: %.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LOCK_LIB): $(LOCK_SRCS:%.c=$(BUILD)/obj/%.o)
+
+# Every library: each part names its objects as the prerequisites of its
+# $(BUILD)/lib/lib<name>.a, and this one recipe archives them.
+$(BUILD)/lib/%.a:
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
