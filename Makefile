@@ -55,8 +55,13 @@ TEST_EXTRA :=
 
 all: deps $$(PROGRAMS) $$(TESTS) ## build the library, programs and tests (the default)
 
-deps: ## install missing Debian packages (scripts/deps.sh; silent when all present)
-	$(Q)scripts/deps.sh
+# Which package group a target needs (scripts/deps.sh lists them); a target
+# sets its own, and make passes it down to its prerequisites.
+DEPS_GROUP ?= test
+bench bench-httpd: DEPS_GROUP = bench
+
+deps: ## install missing Debian packages of this target's group (scripts/deps.sh; silent when all present)
+	$(Q)scripts/deps.sh $(DEPS_GROUP)
 
 test: all ## build and run every test (the README's test command)
 	$(Q)$(MAKE) --no-print-directory check $(TEST_EXTRA)
