@@ -63,11 +63,14 @@ void register_toolkit(void);
  * (do-while: on a busy machine a thread can be preempted for the whole run,
  * and a run with no operation at all measures nothing.)
  * timed_run_report sets ops_per_s (operations of all threads per second of
- * wall time) and jain (Jain index of the per-thread counts). */
-enum { BENCH_MAX_THREADS = 64 };
+ * wall time), jain (Jain index of the per-thread counts) and preempted
+ * (involuntary context switches of the workers during the run: the report
+ * cites it as measured evidence of other work on the machine). */
+enum { BENCH_MAX_THREADS = 512 };
 
 struct timed_run_thread {
     CACHE_ALIGNED uint64_t begin_ns, end_ns, ops;
+    uint64_t preempt_begin, preempt_end; /* bench_preemptions_self() around the run */
 };
 
 struct timed_run {
@@ -89,6 +92,32 @@ static inline bool timed_run_going(struct timed_run *r)
 }
 void timed_run_finish(struct timed_run *r, bench_state *st, uint64_t ops);
 void timed_run_report(struct timed_run *r, bench_state *st);
+
+/* ---- thread counts from the CPUs this process may use ----------------------
+ *
+ * n is the number of CPUs in this process's affinity mask (what taskset, a
+ * cgroup cpuset or a container gives it), not the machine's total: a run
+ * under `taskset -c 0` has n = 1 on any machine.  Every multi-threaded
+ * scenario derives its thread counts from n, so "oversubscribed" means the
+ * same thing on 2 CPUs and on 64:
+ *   throughput  1, 2, n, 2n, 4n   (deduplicated, sorted)
+ *   fairness    n, 4n
+ *   pairs       max(2, n)         (a two-sided scenario needs two threads)
+ * Counts above BENCH_MAX_THREADS are dropped (recorded in the JSON context). */
+int bench_cpus(void);
+/* Write the counts into out (room for BENCH_MAX_COUNTS) and return how many. */
+size_t bench_throughput_counts(int *out);
+size_t bench_fairness_counts(int *out);
+int bench_pair_threads(void);
+enum { BENCH_MAX_COUNTS = 5 };
+
+/* Record n, the CPU model and the affinity list in the JSON's context
+ * (Google Benchmark's custom context), for the report. */
+void bench_record_machine(void);
+
+/* Involuntary context switches of the calling thread so far (getrusage
+ * RUSAGE_THREAD): how often the scheduler took the CPU away from it. */
+uint64_t bench_preemptions_self(void);
 
 /* The lock's flags as a label ("fifo sleeps baseline"), for the report. */
 void bench_label_flags(bench_state *st, const struct lock_ops *ops);

@@ -2,10 +2,12 @@
 #include "bench/bench.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "locks/stress.h"
 
@@ -88,6 +90,114 @@ void bench_label_flags(bench_state *st, const struct lock_ops *ops)
     bench_label(st, label);
 }
 
+/* ---- thread counts from n ----------------------------------------------- */
+
+int bench_cpus(void) { return online_cpus(); }
+
+/* Append the candidates that fit, sorted and without repeats. */
+static size_t sorted_unique(const int *cand, size_t k, int *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < k; i++) {
+        int c = cand[i];
+        if (c < 1 || c > BENCH_MAX_THREADS)
+            continue;
+        size_t j = n;
+        bool seen = false;
+        for (size_t m = 0; m < n; m++)
+            seen |= out[m] == c;
+        if (seen)
+            continue;
+        while (j > 0 && out[j - 1] > c) { /* insertion sort: five values at most */
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = c;
+        n++;
+    }
+    return n;
+}
+
+size_t bench_throughput_counts(int *out)
+{
+    int n = bench_cpus();
+    int cand[BENCH_MAX_COUNTS] = {1, 2, n, 2 * n, 4 * n};
+    return sorted_unique(cand, BENCH_MAX_COUNTS, out);
+}
+
+size_t bench_fairness_counts(int *out)
+{
+    int n = bench_cpus();
+    int cand[2] = {n, 4 * n};
+    return sorted_unique(cand, 2, out);
+}
+
+int bench_pair_threads(void)
+{
+    int n = bench_cpus();
+    return n < 2 ? 2 : n > BENCH_MAX_THREADS ? BENCH_MAX_THREADS : n;
+}
+
+void bench_record_machine(void)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%d", bench_cpus());
+    bench_context("memlab_cpus", buf);
+    /* The affinity as a list of ranges, the way taskset -c takes it. */
+    cpu_set_t set;
+    size_t len = 0;
+    buf[0] = 0;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        for (int c = 0; c < CPU_SETSIZE && len + 16 < sizeof buf; c++) {
+            if (!CPU_ISSET(c, &set) || (c > 0 && CPU_ISSET(c - 1, &set)))
+                continue;
+            int end = c;
+            while (end + 1 < CPU_SETSIZE && CPU_ISSET(end + 1, &set))
+                end++;
+            len += (size_t)snprintf(buf + len, sizeof buf - len, end > c ? "%s%d-%d" : "%s%d",
+                                    len ? "," : "", c, end);
+        }
+    }
+    bench_context("memlab_affinity", len ? buf : "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    const char *model = "unknown";
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) == 0 && colon) {
+            model = colon + 1 + strspn(colon + 1, " \t");
+            line[strcspn(line, "\n")] = 0;
+            break;
+        }
+    }
+    bench_context("memlab_cpu_model", model);
+    if (f)
+        fclose(f);
+    int counts[BENCH_MAX_COUNTS];
+    size_t k = bench_throughput_counts(counts);
+    len = 0;
+    for (size_t i = 0; i < k; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%d", i ? "," : "", counts[i]);
+    bench_context("memlab_throughput_threads", buf);
+    k = bench_fairness_counts(counts);
+    len = 0;
+    for (size_t i = 0; i < k; i++)
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%d", i ? "," : "", counts[i]);
+    bench_context("memlab_fairness_threads", buf);
+    snprintf(buf, sizeof buf, "%d", bench_pair_threads());
+    bench_context("memlab_pair_threads", buf);
+    snprintf(buf, sizeof buf, "%d", BENCH_MAX_THREADS);
+    bench_context("memlab_max_threads", buf);
+}
+
+uint64_t bench_preemptions_self(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return 0;
+    return (uint64_t)ru.ru_nivcsw;
+}
+
 /* ---- timed_run ----------------------------------------------------------- */
 
 static void *timer_main(void *arg)
@@ -117,13 +227,16 @@ struct timed_run *timed_run_new(int threads)
 void timed_run_start(struct timed_run *r, bench_state *st)
 {
     pthread_barrier_wait(&r->start);
-    r->t[bench_thread_index(st)].begin_ns = now_ns();
+    struct timed_run_thread *me = &r->t[bench_thread_index(st)];
+    me->preempt_begin = bench_preemptions_self();
+    me->begin_ns = now_ns();
 }
 
 void timed_run_finish(struct timed_run *r, bench_state *st, uint64_t ops)
 {
     struct timed_run_thread *me = &r->t[bench_thread_index(st)];
     me->end_ns = now_ns();
+    me->preempt_end = bench_preemptions_self();
     me->ops = ops;
     bench_set_iteration_time(st, (double)(me->end_ns - me->begin_ns) / 1e9);
 }
@@ -132,8 +245,11 @@ void timed_run_report(struct timed_run *r, bench_state *st)
 {
     pthread_join(r->timer, NULL);
     pthread_barrier_destroy(&r->start);
-    uint64_t first = UINT64_MAX, last = 0, total = 0, ops[BENCH_MAX_THREADS];
+    uint64_t first = UINT64_MAX, last = 0, total = 0, preempted = 0, *ops = malloc(r->threads * sizeof *ops);
+    if (!ops)
+        lock_fatal("bench: out of memory");
     for (unsigned i = 0; i < r->threads; i++) {
+        preempted += r->t[i].preempt_end - r->t[i].preempt_begin;
         first = r->t[i].begin_ns < first ? r->t[i].begin_ns : first;
         last = r->t[i].end_ns > last ? r->t[i].end_ns : last;
         ops[i] = r->t[i].ops;
@@ -142,5 +258,7 @@ void timed_run_report(struct timed_run *r, bench_state *st)
     double seconds = (double)(last - first) / 1e9;
     bench_counter(st, "ops_per_s", seconds > 0 ? (double)total / seconds : 0, BENCH_SUM);
     bench_counter(st, "jain", jain_index(ops, r->threads), BENCH_SUM);
+    bench_counter(st, "preempted", (double)preempted, BENCH_SUM);
+    free(ops);
     free(r);
 }

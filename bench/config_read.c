@@ -359,7 +359,81 @@ static void bm_config_read(bench_state *st, const void *arg)
     free(r);
 }
 
+/* ---- readers on every CPU: the shape of the notes' Go benchmark ------------
+ *
+ * config_test.go runs its readers in b.RunParallel (GOMAXPROCS goroutines,
+ * one per CPU) while one writer goroutine keeps replacing the config; its
+ * ns/op is wall time over the reads of all readers.  config_par is the same
+ * shape in C: n reader threads (n = the CPUs this process may use) in a
+ * timed_run, one writer thread beside them, and ns/read = 1 / ops_per_s.
+ * Only variants whose reader needs no per-thread registration outside
+ * lock_ops run here (atomic_ptr and the registry locks). */
+struct par_run {
+    struct config_run cfg;
+    struct timed_run *run;
+};
+
+static struct par_run *par_shared; /* thread 0 sets it; Google Benchmark's start barrier publishes it */
+
+static void par_reader(bench_state *st, struct par_run *p)
+{
+    struct config_run *r = &p->cfg;
+    const struct lock_ops *ops = r->v->ops;
+    void *node = ops ? lock_node_new(ops) : NULL;
+    if (ops && ops->thread_enter)
+        ops->thread_enter(r->lock, node);
+    timed_run_start(p->run, st);
+    uint64_t n = 0, sum = 0;
+    do { /* at least one batch, as in throughput.c */
+        sum += read_batch(r, node);
+        n += BATCH;
+    } while (timed_run_going(p->run));
+    timed_run_finish(p->run, st, n);
+    bench_keep(sum);
+    if (ops && ops->thread_exit)
+        ops->thread_exit(r->lock, node);
+    free(node);
+}
+
+static void bm_config_par(bench_state *st, const void *arg)
+{
+    if (bench_thread_index(st) == 0) {
+        par_shared = xaligned_alloc(sizeof *par_shared);
+        setup(&par_shared->cfg, arg, (uint64_t)bench_arg(st, 0));
+        par_shared->run = timed_run_new(bench_threads(st));
+        if (pthread_create(&par_shared->cfg.writer, NULL, writer_main, &par_shared->cfg) != 0)
+            lock_fatal("bench: cannot start the config writer");
+        while (!atomic_load(&par_shared->cfg.started))
+            sleep_ns(10000);
+    }
+    while (bench_keep_running(st))
+        par_reader(st, par_shared);
+    if (bench_thread_index(st) != 0)
+        return;
+    /* Google Benchmark's stop barrier: every reader is done here. */
+    struct config_run *r = &par_shared->cfg;
+    atomic_store(&r->stop, true);
+    pthread_join(r->writer, NULL);
+    bench_counter(st, "writes_per_s", r->writer_ns ? (double)r->publishes * 1e9 / (double)r->writer_ns : 0,
+                  BENCH_SUM);
+    timed_run_report(par_shared->run, st);
+    teardown(r);
+    free(par_shared);
+    par_shared = NULL;
+}
+
 static const int writer_hz[] = {0, 1000};
+
+static void register_par_variant(const struct variant *v)
+{
+    bench_def *b = bench_register(bench_name("config_par/%s", v->name), bm_config_par, v);
+    bench_def_arg_name(b, "writer_hz");
+    for (size_t i = 0; i < sizeof writer_hz / sizeof writer_hz[0]; i++)
+        bench_def_arg(b, writer_hz[i]);
+    bench_def_threads(b, bench_cpus());
+    bench_def_iterations(b, 1);
+    bench_def_manual_time(b);
+}
 
 static void register_variant(const struct variant *v)
 {
@@ -393,4 +467,13 @@ void register_config_read(void)
     }
     register_variant(&fixed[2]);
     register_variant(&fixed[3]);
+    /* Go's shape (config_par): the floor, the copy-on-write config and the
+     * two locks the notes' Go version compares with. */
+    register_par_variant(&fixed[0]);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = from_locks[i].name;
+        if (strcmp(name, "cowcfg") == 0 || strcmp(name, "pthread_mutex") == 0 ||
+            strcmp(name, "pthread_rwlock") == 0)
+            register_par_variant(&from_locks[i]);
+    }
 }

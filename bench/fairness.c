@@ -18,6 +18,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "bench/bench.h"
 #include "locks/stress.h"
@@ -55,7 +56,12 @@ static void bm_fairness(bench_state *st, const void *arg)
     if (!r)
         lock_fatal("bench: out of memory");
     while (bench_keep_running(st)) {
+        /* The whole process's involuntary switches: only stress_run's
+         * threads run meanwhile (this one sleeps in a join). */
+        struct rusage before, after;
+        getrusage(RUSAGE_SELF, &before);
         enum stress_status s = stress_run(&cfg, r);
+        getrusage(RUSAGE_SELF, &after);
         if (s != STRESS_OK) {
             bench_error(st, s == STRESS_VIOLATION ? "mutual exclusion violated"
                             : s == STRESS_HUNG    ? "hung (watchdog)"
@@ -65,21 +71,22 @@ static void bm_fairness(bench_state *st, const void *arg)
         bench_set_iteration_time(st, r->seconds);
         bench_label_flags(st, cfg.ops);
         report(st, r);
+        bench_counter(st, "preempted", (double)(after.ru_nivcsw - before.ru_nivcsw), BENCH_SUM);
     }
     free(r);
 }
 
-static const int thread_counts[] = {2, 8};
-
 void register_fairness(void)
 {
+    int counts[BENCH_MAX_COUNTS];
+    size_t ncounts = bench_fairness_counts(counts); /* n and 4n */
     for (const struct lock_ops *const *p = bench_lock_list(); *p; p++) {
         if ((*p)->kind != LOCK_KIND_MUTEX)
             continue;
         bench_def *b = bench_register(bench_name("fairness/%s", (*p)->name), bm_fairness, *p);
         bench_def_arg_name(b, "threads");
-        for (size_t i = 0; i < sizeof thread_counts / sizeof thread_counts[0]; i++)
-            bench_def_arg(b, thread_counts[i]);
+        for (size_t i = 0; i < ncounts; i++)
+            bench_def_arg(b, counts[i]);
         bench_def_iterations(b, 1);
         bench_def_manual_time(b);
     }

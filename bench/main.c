@@ -34,6 +34,7 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc;
     become_multithreaded();
+    bench_record_machine(); /* n, CPU model, affinity: the report words itself from them */
     register_uncontended(); /* 1 */
     register_throughput();  /* 2 (threads/) and 3 (cs/) */
     register_fairness();    /* 4 and 5 */

@@ -1,4 +1,4 @@
-/* rwlock_mix.c: scenario 6, reader-writer locks under a read/write mix (50, 90, 99, 100 % reads), 2 threads, fixed time.
+/* rwlock_mix.c: scenario 6, reader-writer locks under a read/write mix (50, 90, 99, 100 % reads), a thread per CPU (at least 2), fixed time.
  *
  * Each operation is a read with probability read_pct (each thread draws from
  * its own xorshift generator): read_lock, read the two fields of a small
@@ -92,7 +92,7 @@ void register_rwlock_mix(void)
         bench_def_arg_name(b, "read_pct");
         for (size_t i = 0; i < sizeof read_pcts / sizeof read_pcts[0]; i++)
             bench_def_arg(b, read_pcts[i]);
-        bench_def_threads(b, 2);
+        bench_def_threads(b, bench_pair_threads());
         bench_def_iterations(b, 1);
         bench_def_manual_time(b);
     }

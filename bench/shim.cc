@@ -32,6 +32,8 @@ void bench_def_iterations(bench_def *b, int64_t n) { B(b)->Iterations(n); }
 void bench_def_real_time(bench_def *b) { B(b)->UseRealTime(); }
 void bench_def_manual_time(bench_def *b) { B(b)->UseManualTime(); }
 
+void bench_context(const char *key, const char *value) { benchmark::AddCustomContext(key, value); }
+
 int bench_main(int argc, char **argv)
 {
     benchmark::Initialize(&argc, argv);

@@ -56,6 +56,8 @@ void bench_def_manual_time(bench_def *b);
  * run the selected benchmarks, print and write results; returns the exit
  * status (1 on an unknown flag). */
 int bench_main(int argc, char **argv);
+/* Add key: value to the JSON output's "context" (call before bench_main). */
+void bench_context(const char *key, const char *value);
 
 /* ---- inside a benchmark ------------------------------------------------------ */
 

@@ -5,9 +5,10 @@
  * counts).  The critical section adds one to a shared counter, so each
  * acquisition moves that line to the new holder's core, as touching shared
  * data does in a real program, and then busy-waits cs_ns nanoseconds
- * (spin_ns; 0 means no wait at all).  Threads are not pinned: with 4 and 8
- * threads on a 2-CPU machine the scheduler decides who runs, which is the
- * point of the oversubscribed runs.
+ * (spin_ns; 0 means no wait at all).  Thread counts come from n, the CPUs
+ * this process may use (bench.h): 1, 2, n, 2n, 4n, and the sweep runs at
+ * max(2, n).  Threads are not pinned: with 2n and 4n threads the scheduler
+ * decides who runs, which is the point of the oversubscribed runs.
  */
 #include <stdlib.h>
 
@@ -71,19 +72,20 @@ static void bm_throughput(bench_state *st, const void *arg)
     shared = NULL;
 }
 
-static const int thread_counts[] = {1, 2, 4, 8};
 static const int cs_lengths[] = {0, 50, 200, 1000};
 
 void register_throughput(void)
 {
+    int counts[BENCH_MAX_COUNTS];
+    size_t ncounts = bench_throughput_counts(counts); /* 1, 2, n, 2n, 4n */
     for (const struct lock_ops *const *p = bench_lock_list(); *p; p++) {
         if ((*p)->kind != LOCK_KIND_MUTEX)
             continue;
         bench_def *b = bench_register(bench_name("threads/%s", (*p)->name), bm_throughput, *p);
         bench_def_arg_name(b, "cs_ns");
         bench_def_arg(b, 0);
-        for (size_t i = 0; i < sizeof thread_counts / sizeof thread_counts[0]; i++)
-            bench_def_threads(b, thread_counts[i]);
+        for (size_t i = 0; i < ncounts; i++)
+            bench_def_threads(b, counts[i]);
         bench_def_iterations(b, 1);
         bench_def_manual_time(b);
     }
@@ -94,7 +96,7 @@ void register_throughput(void)
         bench_def_arg_name(b, "cs_ns");
         for (size_t i = 0; i < sizeof cs_lengths / sizeof cs_lengths[0]; i++)
             bench_def_arg(b, cs_lengths[i]);
-        bench_def_threads(b, 2);
+        bench_def_threads(b, bench_pair_threads());
         bench_def_iterations(b, 1);
         bench_def_manual_time(b);
     }
