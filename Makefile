@@ -146,7 +146,8 @@ $(LITMUS_TEST_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS += -DMEMLAB_ROOT='"$(CURDIR)"
 # run by Debian's /usr/bin/python3, which sees python3-matplotlib).  `make
 # test` runs every benchmark for a few milliseconds (bench-smoke) and checks
 # the JSON: a benchmark that crashes, errors or goes missing fails the tests;
-# the numbers are never judged there.
+# the numbers are never judged there.  Thread counts follow the CPUs the
+# process may use (bench/README.md); Go's benchmarks run beside the C ones.
 BENCH ?= default
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/bench/shim.o
@@ -167,22 +168,32 @@ else
 $(error BENCH=$(BENCH): use BENCH=long, or leave it unset for the default run)
 endif
 BENCH_SMOKE_FLAGS := --benchmark_min_time=0.001 --run-ms=2 --stress-ms=20
+# Go benchmarks (bench/go/, scripts/bench_go.py): built offline with Debian's
+# Go and x/sync into $(BENCH_GO_BUILD); without Go the report says so.
+BENCH_GO_BUILD := $(BUILD)/go
 TEST_EXTRA += bench-smoke
 
 .PHONY: bench bench-smoke
-bench: deps $(BENCH_BIN) ## run every benchmark 3 times (a few minutes; BENCH=long: 5 times, ~20 min) and write build/bench/report.html with plots
+bench: deps $(BENCH_BIN) ## run every benchmark 3 times, C and Go (about 10 min; BENCH=long: 5 times, longer) and write build/bench/report.html with plots
 	@mkdir -p $(BENCH_OUT)
 	@echo "== lockbench $(BENCH_FLAGS): one line per benchmark as it finishes"
 	$(Q)$(BENCH_BIN) $(BENCH_FLAGS) --benchmark_out=$(BENCH_OUT)/results.json --benchmark_out_format=json
+	$(Q)$(BENCH_PYTHON) scripts/bench_go.py --out $(BENCH_OUT)/go.json --mode $(BENCH) --build $(BENCH_GO_BUILD)
 	$(Q)$(BENCH_PYTHON) scripts/bench_report.py --json $(BENCH_OUT)/results.json --out $(BENCH_OUT) \
 	  --cc "$(CC)" --cxx "$(CXX)" --mode $(BENCH) --flags "$(BENCH_FLAGS)"
 
+# The smoke run judges no number: every benchmark ran and its JSON is sane,
+# the thread counts follow the CPUs (under taskset -c 0), every Go benchmark
+# runs once, and the report without Go differs only in its Go section.
 bench-smoke: $(BENCH_BIN)
 	@mkdir -p $(BENCH_OUT)
 	@echo "== $(BENCH_BIN) smoke run (every benchmark, a few ms each; numbers not judged)"
 	$(Q)$(BENCH_BIN) $(BENCH_SMOKE_FLAGS) --benchmark_out=$(BENCH_OUT)/smoke.json \
 	  --benchmark_out_format=json >$(BENCH_OUT)/smoke.txt 2>&1 || { cat $(BENCH_OUT)/smoke.txt; exit 1; }
-	$(Q)$(BENCH_PYTHON) scripts/bench_report.py --check $(BENCH_OUT)/smoke.json --bin $(BENCH_BIN)
+	$(Q)$(BENCH_PYTHON) scripts/bench_check.py smoke $(BENCH_OUT)/smoke.json --bin $(BENCH_BIN)
+	$(Q)$(BENCH_PYTHON) scripts/bench_check.py counts --bin $(BENCH_BIN)
+	$(Q)$(BENCH_PYTHON) scripts/bench_go.py --mode smoke --out $(BENCH_OUT)/go-smoke.json --build $(BENCH_GO_BUILD)
+	$(Q)$(BENCH_PYTHON) scripts/bench_check.py go-missing $(BENCH_OUT)/smoke.json
 
 all: $(BENCH_BIN)
 
@@ -325,10 +336,11 @@ fuzz-smoke: $(FUZZ_BIN)
 	$(Q)grep -E '^Done [0-9]+ runs' $(BUILD)/fuzz/smoke.log
 
 bench: bench-httpd
-bench-httpd: deps $(BUILD)/bin/httpd ## wrk against httpd and nginx (interleaved rounds) and SIGTERM mid-run; build/bench/httpd.json
+bench-httpd: deps $(BUILD)/bin/httpd ## wrk against httpd, nginx (equal workers, and one each) and Go's net/http (interleaved rounds), SIGTERM mid-run; build/bench/httpd.json
 	@mkdir -p $(BENCH_OUT)
-	$(Q)$(BENCH_PYTHON) scripts/bench_httpd.py --httpd $(BUILD)/bin/httpd --out $(BENCH_OUT)/httpd.json \
-	  $(if $(filter long,$(BENCH)),--rounds 8 --seconds 5,--rounds 4 --seconds 3)
+	$(Q)$(BENCH_PYTHON) scripts/bench_go.py --build-only --build $(BENCH_GO_BUILD)
+	$(Q)$(BENCH_PYTHON) scripts/bench_httpd.py --httpd $(BUILD)/bin/httpd --go-server $(BENCH_GO_BUILD)/hello \
+	  --out $(BENCH_OUT)/httpd.json $(if $(filter long,$(BENCH)),--rounds 8 --seconds 5,--rounds 4 --seconds 3)
 # ---- end httpd ----
 
 # ---- races ----

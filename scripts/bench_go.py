@@ -107,12 +107,18 @@ def medians(runs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True, help="the JSON to write (build/bench/go.json)")
+    ap.add_argument("--out", help="the JSON to write (build/bench/go.json)")
     ap.add_argument("--mode", default="default", choices=sorted(MODES))
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "go"), help="binaries and Go's build cache")
+    ap.add_argument("--build-only", action="store_true",
+                    help="only build (the test binary and hello, for scripts/bench_httpd.py); no JSON")
     ap.add_argument("--go", default=shutil.which("go") or "/usr/lib/go/bin/go",
                     help="the go command (a path that does not exist: behave as on a machine without Go)")
     args = ap.parse_args()
+    if not args.out and not args.build_only:
+        ap.error("give --out (or --build-only)")
+    if args.build_only:
+        args.out = os.path.join(args.build, "build-only.json")
     n = cpus()
     base = {"cpus": n, "gomaxprocs": n, "affinity": affinity(), "mode": args.mode}
     if not os.path.exists(args.go):
@@ -136,6 +142,9 @@ def main():
             print(f"bench_go: {' '.join(cmd)} failed in bench/go:\n{p.stdout}{p.stderr}", file=sys.stderr)
             write(args.out, dict(base, available=False, reason=f"the Go build failed: {p.stderr.strip()[-300:]}"))
             return 1
+    if args.build_only:
+        print(f"bench_go: built {test_bin} and {hello} ({version})")
+        return 0
     count, benchtime = MODES[args.mode]
     cmd = [test_bin, "-test.run=^$", "-test.bench=.", "-test.benchmem", f"-test.count={count}",
            f"-test.benchtime={benchtime}", f"-test.cpu={n}"]

@@ -1,18 +1,22 @@
 #!/usr/bin/python3
-"""bench_httpd.py: wrk with keep-alive against httpd and nginx (one worker, the same tiny body) in interleaved rounds, then SIGTERM during a wrk run.
+"""bench_httpd.py: wrk with keep-alive against httpd, nginx and Go's net/http serving the same tiny body, in interleaved rounds, then SIGTERM during a wrk run.
 
-  bench_httpd.py --httpd build/bin/httpd --out build/bench/httpd.json [--rounds 4 --seconds 3]
+  bench_httpd.py --httpd build/bin/httpd [--go-server build/go/hello] --out build/bench/httpd.json [--rounds 4 --seconds 3]
 
-Both servers run on loopback on free ports, started here and stopped here;
-nginx gets a throw-away prefix with its own config, logs and temp paths, so
-no root and no system nginx are involved.  Each round runs wrk against both
-(the order alternates between rounds, so neither always gets the warmer
-caches) and reports httpd's requests/s as a ratio of nginx's, with both p99
-latencies.  The ratio is the number to read: this is a shared, noisy
-2-vCPU machine, and both servers share it with wrk.
-
-Each round also runs httpd --workers 1, the like-for-like comparison with
-nginx's single worker (the target is on httpd's default, a worker per CPU).
+Servers, all on loopback on free ports, started and stopped here (nginx
+gets a throw-away prefix with its own config, logs and temp paths, so no
+root and no system nginx are involved):
+  httpd    build/bin/httpd --workers W (W = --workers, default: the CPUs this
+           process may use, httpd's own default)
+  nginx    nginx with worker_processes W: the same number of workers
+  httpd1   httpd --workers 1
+  nginx1   nginx with worker_processes 1
+  go       Go's net/http (bench/go/hello, GOMAXPROCS = W), what a student of
+           the course would write; left out when --go-server is missing
+Each round runs wrk against every server, in an order that rotates from
+round to round so none always gets the warmer caches.  The pairs, medians
+of the rounds: httpd/nginx with equal workers (the headline), httpd1/nginx1,
+and httpd/go.  wrk shares the machine with the servers: read the ratios.
 
 The shutdown run: httpd under two wrk runs (/ with keep-alive, and
 /sleep?ms=50 so that requests are surely in flight), SIGTERM in the middle;
@@ -34,7 +38,7 @@ import tempfile
 import time
 
 BODY = "hello from memlab httpd\n"  # httpd's "/" body, served by nginx too
-NGINX_CONF = """worker_processes 1;
+NGINX_CONF = """worker_processes {workers};
 daemon off;
 master_process on;
 pid {tmp}/nginx.pid;
@@ -85,18 +89,21 @@ def wait_port(port, proc, timeout=10.0):
     return False
 
 
-def start_httpd(path, extra=()):
+def start_httpd(path, extra=(), env=None, name="httpd"):
+    """Start a server that takes --addr and prints "listening on ADDR" (httpd, and the Go hello)."""
     p = subprocess.Popen([path, "--addr", "127.0.0.1:0", *extra], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+                         stderr=subprocess.PIPE, text=True, env=env)
     line = p.stdout.readline()
     m = re.search(r"listening on [\d.]+:(\d+)", line)
     if not m:
         p.kill()
-        die(f"httpd did not start: {line!r} {p.stderr.read()}")
+        die(f"{name} did not start: {line!r} {p.stderr.read()}")
     return p, int(m.group(1))
 
 
-def start_nginx(tmp):
+def start_nginx(tmp, workers):
+    tmp = os.path.join(tmp, f"nginx-{workers}")
+    os.makedirs(tmp, exist_ok=True)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not os.path.exists(nginx):
         die("nginx not found: scripts/deps.sh installs nginx-light")
@@ -105,7 +112,7 @@ def start_nginx(tmp):
         os.makedirs(os.path.join(tmp, d), exist_ok=True)
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(tmp=tmp, port=port))
+        f.write(NGINX_CONF.format(tmp=tmp, port=port, workers=workers))
     p = subprocess.Popen([nginx, "-p", tmp, "-c", conf, "-e", os.path.join(tmp, "error.log")],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if not wait_port(port, p):
@@ -173,43 +180,62 @@ def stop(p):
             p.wait()
 
 
-def rounds(args, tmp):
-    """Each round: httpd (its default workers), httpd --workers 1, nginx (one
-    worker), in an order that rotates from round to round."""
-    httpd, hport = start_httpd(args.httpd, ["--workers", str(args.workers)] if args.workers else [])
-    httpd1, h1port = start_httpd(args.httpd, ["--workers", "1"])
-    nginx, nport = start_nginx(tmp)
+def rounds(args, tmp, workers):
+    """Every server in every round, in an order that rotates from round to round."""
+    procs, ports, peers = {}, {}, {}
     try:
-        sizes = {"httpd": check_body(hport, "httpd"), "nginx": check_body(nport, "nginx")}
-        check_body(h1port, "httpd --workers 1")
-        urls = {"httpd": f"http://127.0.0.1:{hport}/", "httpd1": f"http://127.0.0.1:{h1port}/",
-                "nginx": f"http://127.0.0.1:{nport}/"}
+        procs["httpd"], ports["httpd"] = start_httpd(args.httpd, ["--workers", str(workers)])
+        peers["httpd"] = f"build/bin/httpd --workers {workers}"
+        procs["nginx"], ports["nginx"] = start_nginx(tmp, workers)
+        peers["nginx"] = f"nginx, worker_processes {workers}"
+        procs["httpd1"], ports["httpd1"] = start_httpd(args.httpd, ["--workers", "1"])
+        peers["httpd1"] = "build/bin/httpd --workers 1"
+        procs["nginx1"], ports["nginx1"] = start_nginx(tmp, 1)
+        peers["nginx1"] = "nginx, worker_processes 1"
+        if args.go_server and os.path.exists(args.go_server):
+            env = dict(os.environ, GOMAXPROCS=str(workers))
+            procs["go"], ports["go"] = start_httpd(args.go_server, env=env, name="the Go server")
+            peers["go"] = f"Go net/http (bench/go/hello), GOMAXPROCS={workers}"
+        else:
+            print(f"  no Go server ({args.go_server or 'no --go-server'} missing): the Go row is left out",
+                  flush=True)
+        sizes = {name: check_body(port, name) for name, port in ports.items()}
+        urls = {name: f"http://127.0.0.1:{port}/" for name, port in ports.items()}
         for name in urls:  # warm-up, not recorded
             wrk(urls[name], 1, args.threads, args.connections)
+        names = list(urls)
         out = []
-        names = ["httpd", "httpd1", "nginx"]
         for i in range(args.rounds):
-            order = tuple(names[(i + k) % 3] for k in range(3))
+            order = [names[(i + k) % len(names)] for k in range(len(names))]
             res = {name: wrk(urls[name], args.seconds, args.threads, args.connections) for name in order}
-            row = {"round": i + 1, "order": list(order),
-                   "httpd1_rps": res["httpd1"]["rps"], "httpd1_p99_ms": res["httpd1"]["p99_ms"],
-                   "ratio_1worker": res["httpd1"]["rps"] / res["nginx"]["rps"],
-                   "httpd_rps": res["httpd"]["rps"], "nginx_rps": res["nginx"]["rps"],
-                   "ratio": res["httpd"]["rps"] / res["nginx"]["rps"],
-                   "httpd_p50_ms": res["httpd"]["p50_ms"], "nginx_p50_ms": res["nginx"]["p50_ms"],
-                   "httpd_p99_ms": res["httpd"]["p99_ms"], "nginx_p99_ms": res["nginx"]["p99_ms"],
-                   "httpd_errors": res["httpd"]["errors"], "nginx_errors": res["nginx"]["errors"],
-                   "httpd_non2xx": res["httpd"]["non2xx"], "nginx_non2xx": res["nginx"]["non2xx"]}
-            out.append(row)
-            print(f"  round {i + 1}: httpd {row['httpd_rps']:10.0f} req/s p99 {row['httpd_p99_ms']:6.2f} ms | "
-                  f"nginx {row['nginx_rps']:10.0f} req/s p99 {row['nginx_p99_ms']:6.2f} ms | "
-                  f"ratio {row['ratio']:.2f} | httpd --workers 1 {row['httpd1_rps']:10.0f} req/s p99 "
-                  f"{row['httpd1_p99_ms']:6.2f} ms ratio {row['ratio_1worker']:.2f}", flush=True)
-        return out, sizes
+            out.append({"round": i + 1, "order": order, "servers": res})
+            print(f"  round {i + 1}: " + " | ".join(f"{k} {res[k]['rps']:8.0f} req/s p99 {res[k]['p99_ms']:6.2f} ms"
+                                                    for k in names), flush=True)
+        return out, sizes, peers
     finally:
-        stop(httpd)
-        stop(httpd1)
-        stop(nginx)
+        for p in procs.values():
+            stop(p)
+
+
+PAIRS = (("httpd", "nginx", "equal workers: httpd / nginx"),
+         ("httpd1", "nginx1", "one worker each: httpd --workers 1 / nginx"),
+         ("httpd", "go", "httpd / Go net/http"))
+
+
+def pair_medians(rows, workers):
+    out = []
+    for a, b, label in PAIRS:
+        got = [r["servers"] for r in rows if a in r["servers"] and b in r["servers"]]
+        if not got:  # (no Go server): the row stays, unmeasured
+            out.append({"label": label, "a": a, "b": b, "a_rps": None, "b_rps": None, "ratio": None,
+                        "a_p99_ms": None, "b_p99_ms": None})
+            continue
+        med = lambda k, key: statistics.median(s[k][key] for s in got)
+        out.append({"label": label.replace("equal workers", f"equal workers ({workers} each)"), "a": a, "b": b,
+                    "a_rps": med(a, "rps"), "b_rps": med(b, "rps"),
+                    "ratio": statistics.median(s[a]["rps"] / s[b]["rps"] for s in got),
+                    "a_p99_ms": med(a, "p99_ms"), "b_p99_ms": med(b, "p99_ms")})
+    return out
 
 
 def sigterm_mid_run(args):
@@ -253,42 +279,48 @@ def main():
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--connections", type=int, default=64)
-    ap.add_argument("--workers", type=int, default=0, help="httpd --workers (default: httpd's own, one per CPU)")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="workers for httpd and nginx alike (default: the CPUs this process may use)")
+    ap.add_argument("--go-server", help="the Go net/http server (scripts/bench_go.py builds build/go/hello)")
     args = ap.parse_args()
     if args.rounds < 1 or args.seconds < 1 or args.threads < 1 or args.connections < args.threads:
         ap.error("rounds and seconds at least 1, connections at least threads")
     if not shutil.which("wrk"):
         die("wrk not found: scripts/deps.sh installs it")
+    workers = args.workers or len(os.sched_getaffinity(0))
     load_before = os.getloadavg()
-    print(f"== httpd vs nginx: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, "
-          f"{args.rounds} interleaved rounds (load average {load_before[0]:.2f})", flush=True)
+    print(f"== httpd, nginx, Go: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, "
+          f"{args.rounds} interleaved rounds, {workers} workers (load average {load_before[0]:.2f})", flush=True)
     with tempfile.TemporaryDirectory(prefix="memlab-nginx-") as tmp:
-        rows, sizes = rounds(args, tmp)
+        rows, sizes, peers = rounds(args, tmp, workers)
     shutdown = sigterm_mid_run(args)
-    ratios = [r["ratio"] for r in rows]
+    pairs = pair_medians(rows, workers)
+    eq = pairs[0]
     result = {
         "config": {"threads": args.threads, "connections": args.connections, "seconds": args.seconds,
-                   "rounds": args.rounds, "httpd_workers": args.workers or os.cpu_count(), "nginx_workers": 1,
-                   "response_bytes": sizes, "cpus": os.cpu_count()},
+                   "rounds": args.rounds, "workers": workers, "response_bytes": sizes,
+                   "cpus": len(os.sched_getaffinity(0))},
+        "peers": peers,
         "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
         "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
         "rounds": rows,
-        "median_ratio": statistics.median(ratios),
-        "median_ratio_1worker": statistics.median(r["ratio_1worker"] for r in rows),
-        "median_httpd1_p99_ms": statistics.median(r["httpd1_p99_ms"] for r in rows),
-        "min_ratio": min(ratios),
-        "median_httpd_p99_ms": statistics.median(r["httpd_p99_ms"] for r in rows),
-        "median_nginx_p99_ms": statistics.median(r["nginx_p99_ms"] for r in rows),
-        "target_ratio": 0.8,
+        "pairs": pairs,
+        # The headline (equal workers), for the report's targets.
+        "median_ratio": eq["ratio"],
+        "median_httpd_p99_ms": eq["a_p99_ms"],
+        "median_nginx_p99_ms": eq["b_p99_ms"],
         "sigterm": shutdown,
     }
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)
-    print(f"  median ratio {result['median_ratio']:.2f} (target >= 0.8; httpd --workers 1: "
-          f"{result['median_ratio_1worker']:.2f}); p99 httpd "
-          f"{result['median_httpd_p99_ms']:.2f} ms, nginx {result['median_nginx_p99_ms']:.2f} ms; "
-          f"{result['uptime']}\n  -> {args.out}")
+    for p in pairs:
+        if p["ratio"] is None:
+            print(f"  {p['label']}: not measured")
+            continue
+        print(f"  {p['label']}: {p['a_rps']:.0f} / {p['b_rps']:.0f} req/s, ratio {p['ratio']:.2f}; "
+              f"p99 {p['a_p99_ms']:.2f} / {p['b_p99_ms']:.2f} ms")
+    print(f"  {result['uptime']}\n  -> {args.out}")
     return 0 if shutdown["requests_cut"] == 0 and shutdown["exit_status"] == 0 else 1
 
 

@@ -1,0 +1,182 @@
+#!/usr/bin/python3
+"""bench_check.py: the `make test` checks of the benchmarks, which judge no speed: a smoke run's JSON is sane, and the thread counts follow the CPUs.
+
+  bench_check.py smoke build/bench/smoke.json --bin build/bin/lockbench
+  bench_check.py counts --bin build/bin/lockbench
+  bench_check.py go-missing build/bench/smoke.json
+
+smoke: fails when a benchmark is missing (--bin lists what must be
+present), reported an error, ran no iterations, or produced a counter that
+is not a finite number (or, for fractions such as the Jain index, outside
+its range).
+
+counts: lists the benchmarks under `taskset -c 0` (one CPU, n = 1) and
+checks that the throughput runs use 1, 2 and 4 threads and the fairness runs
+1 and 4: the counts come from the CPUs the process may use (1, 2, n, 2n, 4n
+and n, 4n), not from the machine.
+
+go-missing: writes the report from the smoke JSON twice, once with a Go
+result and once as on a machine without Go, and checks that the "Go beside
+C" section says Go is missing and that the rest of the report is the same.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FRACTIONS = ("jain", "jain_window")
+
+
+def smoke(path, binary):
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"bench check: cannot read {path}: {e}")
+        return 1
+    # Aggregates (with --benchmark_repetitions) are checked through their runs.
+    runs = [r for r in data.get("benchmarks", []) if r.get("run_type", "iteration") == "iteration"]
+    problems = []
+    names = {r["name"] for r in runs}
+    if binary:
+        listed = subprocess.run([binary, "--benchmark_list_tests"], capture_output=True, text=True, check=True)
+        for want in listed.stdout.split():
+            if want not in names:
+                problems.append(f"{want}: missing from the results")
+    if not runs:
+        problems.append("no benchmark results at all")
+    for key in ("memlab_cpus", "memlab_cpu_model", "memlab_affinity"):
+        if key not in data.get("context", {}):
+            problems.append(f"context: {key} missing (bench_record_machine)")
+    for r in runs:
+        n = r["name"]
+        if r.get("error_occurred"):
+            problems.append(f"{n}: error: {r.get('error_message')}")
+            continue
+        if r.get("iterations", 0) <= 0:
+            problems.append(f"{n}: ran no iterations")
+        for key in ("real_time", "cpu_time"):
+            v = r.get(key)
+            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                problems.append(f"{n}: {key} = {v!r}")
+        for key, v in r.items():
+            if key in ("real_time", "cpu_time", "iterations", "threads", "repetitions", "repetition_index",
+                       "family_index", "per_family_instance_index"):
+                continue
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                if not math.isfinite(v) or v < 0:
+                    problems.append(f"{n}: counter {key} = {v}")
+                elif key in FRACTIONS and not 0 < v <= 1.000001:
+                    problems.append(f"{n}: {key} = {v}, outside (0, 1]")
+        scenario = n.split("/")[0]
+        if scenario in ("threads", "cs", "rwlock", "config_par") and not r.get("ops_per_s", 0) > 0:
+            problems.append(f"{n}: no operations completed")
+        if scenario == "fairness" and r.get("acq_per_s", 0) > 0:  # (stress_run's watchdog catches hangs)
+            shares = sum(v for k, v in r.items() if k.startswith("share_t"))
+            if abs(shares - 100) > 0.5:
+                problems.append(f"{n}: per-thread shares add up to {shares:.2f} %, not 100 %")
+        if scenario in ("config", "config_par") and not r.get("writes_per_s", 0) > 0:
+            problems.append(f"{n}: the writer published nothing")
+        if scenario == "channels" and not r.get("items_per_s", 0) > 0:
+            problems.append(f"{n}: no items went through the channel")
+    if problems:
+        print(f"bench check: {len(problems)} problem(s) in {path}:")
+        for p in problems:
+            print("  " + p)
+        return 1
+    print(f"bench check: {len(runs)} benchmarks ran and produced sane JSON ({path})")
+    return 0
+
+
+def counts(binary):
+    if not shutil.which("taskset"):
+        print("bench check: taskset not found (util-linux)")
+        return 1
+    p = subprocess.run(["taskset", "-c", "0", binary, "--benchmark_list_tests"], capture_output=True, text=True)
+    if p.returncode != 0:
+        print(f"bench check: taskset -c 0 {binary} --benchmark_list_tests exited {p.returncode}: {p.stderr}")
+        return 1
+    seen = {}
+    for name in p.stdout.split():
+        scenario = name.split("/")[0]
+        m = re.search(r"threads:(\d+)", name)
+        if m:
+            seen.setdefault(scenario, set()).add(int(m.group(1)))
+    want = {"threads": {1, 2, 4}, "fairness": {1, 4}, "cs": {2}, "rwlock": {2}, "config_par": {1}}
+    bad = [f"{s}: thread counts {sorted(seen.get(s, ()))}, want {sorted(w)}" for s, w in want.items()
+           if seen.get(s) != w]
+    if bad:
+        print("bench check: under taskset -c 0 (n = 1) the thread counts do not follow n:")
+        for b in bad:
+            print("  " + b)
+        return 1
+    print("bench check: under taskset -c 0 the thread counts are " +
+          "; ".join(f"{s} {sorted(w)}" for s, w in want.items()))
+    return 0
+
+
+def strip_go(md):
+    """The report without its Go section and without what changes between two writes of the same JSON
+    (the load average read when the report is written)."""
+    md = re.sub(r"\n## Go beside C\n.*?(?=\n## )", "\n", md, flags=re.S)
+    return "\n".join(l for l in md.splitlines() if "load average" not in l)
+
+
+def go_missing(json_path):
+    outs = []
+    with tempfile.TemporaryDirectory(prefix="memlab-gomissing-") as tmp:
+        for case, go in (("with", {"available": True, "go_version": "go version go0.0 (check)", "gomaxprocs": 1,
+                                    "cpus": 1, "count": 1, "benchtime": "1x", "benchmarks": {}}),
+                         ("without", {"available": False, "reason": "Go is not installed (check)"})):
+            out = os.path.join(tmp, case)
+            os.makedirs(out)
+            with open(os.path.join(out, "go.json"), "w") as f:
+                json.dump(go, f)
+            p = subprocess.run([sys.executable, os.path.join(HERE, "bench_report.py"), "--json", json_path,
+                                "--out", out, "--no-plots"], capture_output=True, text=True)
+            if p.returncode != 0:
+                print(f"bench check: the report {case} Go failed ({p.returncode}):\n{p.stdout}{p.stderr}")
+                return 1
+            with open(os.path.join(out, "report.md")) as f:
+                outs.append(f.read())
+    with_go, without = outs
+    problems = []
+    if "## Go beside C" not in without or "Go is not installed (check)" not in without:
+        problems.append("without Go, the report has no 'Go beside C' section saying Go is missing")
+    if strip_go(with_go) != strip_go(without):
+        a, b = strip_go(with_go).splitlines(), strip_go(without).splitlines()
+        diff = [f"  with: {x}\n  without: {y}" for x, y in zip(a, b) if x != y][:3]
+        problems.append("outside the Go section the reports differ:\n" + "\n".join(diff))
+    if problems:
+        print("bench check: " + "\n".join(problems))
+        return 1
+    print("bench check: without Go the report says so in its Go section and is otherwise unchanged")
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    s = sub.add_parser("smoke", help="check a smoke run's JSON")
+    s.add_argument("json")
+    s.add_argument("--bin", help="the lockbench binary, to list what must be present")
+    c = sub.add_parser("counts", help="thread counts under taskset -c 0")
+    c.add_argument("--bin", required=True)
+    g = sub.add_parser("go-missing", help="the report on a machine without Go")
+    g.add_argument("json")
+    args = ap.parse_args()
+    if args.what == "smoke":
+        return smoke(args.json, args.bin)
+    if args.what == "counts":
+        return counts(args.bin)
+    return go_missing(args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
