@@ -117,6 +117,7 @@ def main():
     args = ap.parse_args()
     if not args.out and not args.build_only:
         ap.error("give --out (or --build-only)")
+    args.build = os.path.abspath(args.build)  # Go wants absolute GOPATH and GOCACHE
     if args.build_only:
         args.out = os.path.join(args.build, "build-only.json")
     n = cpus()
