@@ -184,7 +184,8 @@ bench: deps $(BENCH_BIN) ## run every benchmark 3 times, C and Go (about 10 min;
 
 # The smoke run judges no number: every benchmark ran and its JSON is sane,
 # the thread counts follow the CPUs (under taskset -c 0), every Go benchmark
-# runs once, and the report without Go differs only in its Go section.
+# runs once, the report without Go differs only in its Go section, and the
+# targets table gives the right verdicts and no reason it did not measure.
 bench-smoke: $(BENCH_BIN)
 	@mkdir -p $(BENCH_OUT)
 	@echo "== $(BENCH_BIN) smoke run (every benchmark, a few ms each; numbers not judged)"
@@ -194,6 +195,7 @@ bench-smoke: $(BENCH_BIN)
 	$(Q)$(BENCH_PYTHON) scripts/bench_check.py counts --bin $(BENCH_BIN)
 	$(Q)$(BENCH_PYTHON) scripts/bench_go.py --mode smoke --out $(BENCH_OUT)/go-smoke.json --build $(BENCH_GO_BUILD)
 	$(Q)$(BENCH_PYTHON) scripts/bench_check.py go-missing $(BENCH_OUT)/smoke.json
+	$(Q)$(BENCH_PYTHON) scripts/bench_check.py targets
 
 all: $(BENCH_BIN)
 

@@ -4,6 +4,7 @@
   bench_check.py smoke build/bench/smoke.json --bin build/bin/lockbench
   bench_check.py counts --bin build/bin/lockbench
   bench_check.py go-missing build/bench/smoke.json
+  bench_check.py targets
 
 smoke: fails when a benchmark is missing (--bin lists what must be
 present), reported an error, ran no iterations, or produced a counter that
@@ -18,6 +19,12 @@ and n, 4n), not from the machine.
 go-missing: writes the report from the smoke JSON twice, once with a Go
 result and once as on a machine without Go, and checks that the "Go beside
 C" section says Go is missing and that the rest of the report is the same.
+
+targets: feeds bench_report.py's targets table made-up results and checks
+the verdicts (ratios and absolute bounds, both directions) and that a miss
+is shown with nothing but what the run measured: a miss by 10 % on an idle
+run gets no words at all beside it, a loaded run gets its load average and
+preemption counts, never a reason written in advance.
 """
 import argparse
 import json
@@ -160,6 +167,73 @@ def go_missing(json_path):
     return 0
 
 
+def fake_run(path, load, preempted):
+    """A results JSON with just the benchmarks the checked targets read."""
+    def row(name, real_ns, cpu_ns=None, **counters):
+        r = {"name": name, "run_name": name, "run_type": "iteration", "iterations": 1, "real_time": real_ns,
+             "cpu_time": real_ns if cpu_ns is None else cpu_ns, "time_unit": "ns", "threads": 1}
+        r.update(counters)
+        return r
+    benches = [
+        row("uncontended/pthread_mutex/side:write", 10.0),
+        row("uncontended/mutex_barging/side:write", 11.0),   # 1.10x: misses <= 1.0x by 10 %
+        row("uncontended/mutex_hybrid/side:write", 9.0),     # 0.90x: meets it
+        row("threads/mutex_barging/cs_ns:0/iterations:1/manual_time/threads:2", 1e8, ops_per_s=2e7,
+            preempted=preempted),
+        row("threads/pthread_mutex/cs_ns:0/iterations:1/manual_time/threads:2", 1e8, ops_per_s=1e7, preempted=1),
+        row("fairness/mutex_hybrid/threads:8/iterations:1/manual_time", 1e9, wait_p999_ns=4e6, preempted=1),
+        row("fairness/mutex_barging/threads:8/iterations:1/manual_time", 1e9, wait_p999_ns=4e6, preempted=preempted),
+        row("fairness/ticket/threads:8/iterations:1/manual_time", 1e9, preempted=1),
+        row("fairness/mcs/threads:8/iterations:1/manual_time", 1e9, preempted=1),
+    ]
+    with open(path, "w") as f:
+        json.dump({"context": {"load_avg": [load, load, load], "memlab_cpus": "2", "memlab_affinity": "0-1"},
+                   "benchmarks": benches}, f)
+
+
+def targets():
+    sys.path.insert(0, HERE)
+    import bench_report as br
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="memlab-targets-") as tmp:
+        verdicts = {}
+        for case, load, pre in (("idle", 0.05, 0), ("loaded", 3.0, 500)):
+            path = os.path.join(tmp, case + ".json")
+            fake_run(path, load, pre)
+            ctx = br.Context(br.Results(path), tmp)
+            for t in br.target_table(ctx):
+                if not t.name or not t.expression() or t.op not in ("<=", ">=") or t.bound is None:
+                    problems.append(f"a target is not complete data: {t.name!r} {t.expression()!r}")
+                value, shown = t.measure(ctx)
+                v = t.verdict(value)
+                verdicts[(case, t.expression())] = (v, shown, br.measured_beside(ctx, t) if v == "missed" else "")
+    def expect(case, expr, verdict, beside):
+        got = verdicts.get((case, expr))
+        if got is None:
+            problems.append(f"{case}: no target measures {expr}")
+        elif got[0] != verdict or not beside(got[2]):
+            problems.append(f"{case}: {expr}: {got[0]}, measured {got[1]}, beside {got[2]!r}; want {verdict}")
+    barg = "uncontended/mutex_barging/side:write cpu_ns / uncontended/pthread_mutex/side:write cpu_ns"
+    hyb = "uncontended/mutex_hybrid/side:write cpu_ns / uncontended/pthread_mutex/side:write cpu_ns"
+    expect("idle", barg, "missed", lambda b: b == "")
+    expect("loaded", barg, "missed", lambda b: "load average 3.00" in b)
+    expect("idle", hyb, "met", lambda b: b == "")
+    thr = "threads/mutex_barging/threads:2 ops_per_s / threads/pthread_mutex/threads:2 ops_per_s"
+    expect("idle", thr, "met", lambda b: b == "")
+    expect("idle", "fairness/mutex_hybrid/threads:8 wait_p999_ns", "met", lambda b: b == "")
+    # A miss shows its own "beside" measures; preemptions only when this run's count stood out.
+    p999 = "fairness/mutex_barging/threads:8 wait_p999_ns"
+    expect("idle", p999, "missed", lambda b: "wait_max_ns" in b and "preempted" not in b and "load" not in b)
+    expect("loaded", p999, "missed", lambda b: "preempted 500 times" in b and "load average 3.00" in b)
+    expect("idle", "httpd.json median_ratio", "not measured", lambda b: b == "")
+    if problems:
+        print("bench check: the targets table:\n  " + "\n  ".join(problems))
+        return 1
+    print(f"bench check: targets table: verdicts right for ratios and absolute bounds; misses carry only "
+          f"measured facts")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="what", required=True)
@@ -170,7 +244,10 @@ def main():
     c.add_argument("--bin", required=True)
     g = sub.add_parser("go-missing", help="the report on a machine without Go")
     g.add_argument("json")
+    sub.add_parser("targets", help="the targets table's verdicts and what a miss shows")
     args = ap.parse_args()
+    if args.what == "targets":
+        return targets()
     if args.what == "smoke":
         return smoke(args.json, args.bin)
     if args.what == "counts":

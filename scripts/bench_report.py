@@ -21,6 +21,7 @@ import math
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 
@@ -721,17 +722,18 @@ class Target:
 
 
 def preemption_facts(ctx, m):
-    """'threads/ticket/threads:8: preempted 1234 times (scenario median 40)' for a lockbench measure whose
-    run counted preemptions."""
+    """'threads/ticket/threads:8: its threads were preempted 1234 times (median of its scenario 40)' for a
+    lockbench measure whose run was preempted more than twice as often as its scenario's median run."""
     r = m.row(ctx)
     if r is None or "preempted" not in r:
         return None
-    peers = sorted(x["preempted"] for x in ctx.res.rows if x["scenario"] == m.scenario and "preempted" in x
-                   and not x.get("error_occurred"))
-    med = peers[len(peers) // 2] if peers else None
+    peers = [x["preempted"] for x in ctx.res.rows if x["scenario"] == m.scenario and "preempted" in x
+             and not x.get("error_occurred")]
+    med = statistics.median(peers)
+    if r["preempted"] <= 2 * med:
+        return None
     ps = "".join(f"/{k}:{v}" for k, v in m.params.items())
-    return (f"{m.scenario}/{m.lock}{ps}: its threads were preempted {r['preempted']:.0f} times"
-            + (f" (median of its scenario {med:.0f})" if med is not None else ""))
+    return f"{m.scenario}/{m.lock}{ps}: its threads were preempted {r['preempted']:.0f} times (median of its scenario {med:.0f})"
 
 
 def measured_beside(ctx, t):
