@@ -157,15 +157,19 @@ class Report:
         body = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", body)
         self.html.append(f"<p>{body}</p>")
 
-    def table(self, header, rows):
+    def table(self, header, rows, cls=None):
         self.md.append("| " + " | ".join(header) + " |")
         self.md.append("|" + "|".join("---" for _ in header) + "|")
         for r in rows:
             self.md.append("| " + " | ".join(str(c) for c in r) + " |")
         self.md.append("")
         head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-        self.html.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        verdicts = ("met", "missed", "not measured")
+        cell = lambda c: (f'<td class="{str(c).replace(" ", "-")}">' if str(c) in verdicts else "<td>") + \
+            html.escape(str(c)) + "</td>"
+        body = "".join("<tr>" + "".join(cell(c) for c in r) + "</tr>" for r in rows)
+        klass = f' class="{cls}"' if cls else ""
+        self.html.append(f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
     def image(self, file, caption):
         self.md.append(f"![{caption}]({file})\n")
@@ -180,7 +184,11 @@ class Report:
                  "table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;"
                  "padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
                  "img{max-width:100%}figure{margin:1em 0 2em}figcaption{font-style:italic}"
-                 "code{background:#f4f4f4;padding:0 3px}")
+                 "code{background:#f4f4f4;padding:0 3px}"
+                 "table.text td,table.text th{text-align:left;vertical-align:top;font-size:90%}"
+                 "table.text td:nth-child(2){font-family:monospace;font-size:80%;overflow-wrap:anywhere}"
+                 "td.met{color:#176117;font-weight:bold}td.missed{color:#a31515;font-weight:bold}"
+                 "td.not-measured{color:#777}")
         with open(os.path.join(out, "report.html"), "w") as f:
             f.write(f"<!doctype html><html><head><meta charset='utf-8'><title>memlab benchmarks</title>"
                     f"<style>{style}</style></head><body>\n" + "\n".join(self.html) + "\n</body></html>\n")
@@ -841,7 +849,8 @@ def targets(rep, ctx):
              f"Thread counts follow the {ctx.n} CPUs this run could use. For a missed target the last column "
              f"lists what this same run measured that bears on it (load, preemptions, a second benchmark); "
              f"it gives no other reason.")
-    rep.table(["target", "measured expression", "measured", "bound", "verdict", "measured beside it"], rows)
+    rep.table(["target", "measured expression", "measured", "bound", "verdict", "measured beside it"], rows,
+              cls="text")
     return rows
 
 
