@@ -229,8 +229,8 @@ def targets():
     if problems:
         print("bench check: the targets table:\n  " + "\n  ".join(problems))
         return 1
-    print(f"bench check: targets table: verdicts right for ratios and absolute bounds; misses carry only "
-          f"measured facts")
+    print("bench check: targets table: verdicts right for ratios and absolute bounds; misses carry only "
+          "measured facts")
     return 0
 
 

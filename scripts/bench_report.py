@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""bench_report.py: turn lockbench's Google Benchmark JSON into PNG plots and a report (Markdown + HTML), or check a smoke run.
+"""bench_report.py: turn lockbench's Google Benchmark JSON (and the Go and httpd JSON beside it) into PNG plots and a report, Markdown and HTML.
 
   bench_report.py --json build/bench/results.json --out build/bench [--cc clang --cxx g++ --mode default --flags "..."]
 
@@ -17,7 +17,6 @@ import argparse
 import html
 import importlib
 import json
-import math
 import os
 import platform
 import re
@@ -909,7 +908,7 @@ def closing(rep, ctx, rows):
 
 def headline(rep, ctx):
     """One row per mutex: the numbers a reader wants first."""
-    res, n, pair, top = ctx.res, ctx.n, ctx.pair, 4 * ctx.n
+    res, pair, top = ctx.res, ctx.pair, 4 * ctx.n
     rows = []
     for lock in res.locks("threads"):
         un = res.get("uncontended", lock, side="write")
