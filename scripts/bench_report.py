@@ -130,6 +130,11 @@ def fmt_num(x, digits=3):
     return "-" if x is None else f"{x:.{digits}f}"
 
 
+def plural(k, word):
+    """'1 CPU', '2 CPUs': the report is worded from the measured n, which may be 1."""
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
 def fmt_ratio(x):
     return "-" if x is None else f"{x:.2f}x"
 
@@ -325,10 +330,10 @@ def scenario_threads(rep, res, out, ctx):
     locks = res.locks("threads")
     counts = sorted({r["params"]["threads"] for r in res.rows if r["scenario"] == "threads"})
     over = [c for c in counts if c > ctx.n]
-    rep.heading(2, f"2. Throughput against threads ({', '.join(map(str, counts))} on {ctx.n} CPUs)", "threads")
+    rep.heading(2, f"2. Throughput against threads ({', '.join(map(str, counts))} on {plural(ctx.n, 'CPU')})", "threads")
     rep.para("Every thread loops lock, add one to a shared counter, unlock, for a fixed time; acquisitions of all "
              "threads per second of wall time. Threads are not pinned"
-             + (f"; {' and '.join(map(str, over))} threads oversubscribe the {ctx.n} CPUs" if over else "")
+             + (f"; {' and '.join(map(str, over))} threads oversubscribe the {plural(ctx.n, 'CPU')}" if over else "")
              + ". Jain is the fairness of the per-thread counts over the run.")
     rows = []
     p = plt()
@@ -343,7 +348,7 @@ def scenario_threads(rep, res, out, ctx):
     ax.set_xticks(counts)
     ax.set_xticklabels([str(c) for c in counts])
     ax.set_yscale("log")
-    ax.set_xlabel(f"threads (this run had {ctx.n} CPUs)")
+    ax.set_xlabel(f"threads (this run had {plural(ctx.n, 'CPU')})")
     ax.set_ylabel("acquisitions per second (all threads)")
     ax.set_title("Throughput against threads, tiny critical section")
     ax.grid(alpha=0.3, which="both")
@@ -396,7 +401,7 @@ def scenario_cs(rep, res, out, ctx):
 def scenario_fairness(rep, res, out, ctx):
     fcounts = sorted({r["params"]["threads"] for r in res.rows if r["scenario"] == "fairness"})
     rep.heading(2, f"4. Fairness and handoffs (stress_run, {' and '.join(map(str, fcounts))} threads on "
-                   f"{ctx.n} CPUs)", "fairness")
+                   f"{plural(ctx.n, 'CPU')})", "fairness")
     rep.para("locks/stress.c's run (the one lockstress uses): N threads take the lock for a fixed time with an "
              "empty critical section, each counting its acquisitions and timing each wait. Jain 1.0 means every "
              "thread got the same share, 1/N that one thread got everything. The whole-run index hides "
@@ -557,7 +562,7 @@ def scenario_config(rep, res, out, ctx):
              f"{fmt_ratio(ratio(m, c))}. With the busy writer: mutex/atomic "
              f"{fmt_ratio(ratio(wall.get(('pthread_mutex', 0)), wall.get(('atomic_ptr', 0))))}, mutex/cowcfg "
              f"{fmt_ratio(ratio(wall.get(('pthread_mutex', 0)), wall.get(('cowcfg_api', 0))))}. The notes' Go "
-             f"benchmark has a reader on every CPU; that shape ({ctx.n} readers and a writer), in C and in Go, is "
+             f"benchmark has a reader on every CPU; that shape ({plural(ctx.n, 'reader')} and a writer), in C and in Go, is "
              f"in the section Go beside C.")
     f = hbar(out, "config.png", locks,
              [("writer at 1 kHz", [wall.get((l, 1000)) for l in locks]),
@@ -752,7 +757,7 @@ def measured_beside(ctx, t):
         load = ctx.res.context.get("load_avg", [])
         where = "at the start of the run"
     if load and load[0] >= 1.0:
-        facts.append(f"load average {load[0]:.2f} {where}, on {ctx.n} CPUs")
+        facts.append(f"load average {load[0]:.2f} {where}, on {plural(ctx.n, 'CPU')}")
     for m in (t.num, t.den):
         if m is not None:
             f = preemption_facts(ctx, m)
@@ -779,19 +784,19 @@ def target_table(ctx):
                         beside=(M("fairness", lock, "handoffs_per_acq", threads=n),
                                 M("fairness", "pthread_mutex", "handoffs_per_acq", threads=n))))
     for lock in ("mutex_spin", "mutex_hybrid"):
-        T.append(Target(f"{top} threads on {n} CPUs: {lock} throughput against pthread_mutex",
+        T.append(Target(f"{top} threads on {plural(n, 'CPU')}: {lock} throughput against pthread_mutex",
                         M("threads", lock, "ops_per_s", threads=top), ">=", 1.0,
                         den=M("threads", "pthread_mutex", "ops_per_s", threads=top),
                         beside=(M("fairness", lock, "wait_max_ns", threads=fair_top),
                                 M("fairness", "mutex_barging", "wait_max_ns", threads=fair_top))))
     for lock in ("ticket", "mcs", "ck_ticket", "ck_mcs"):
-        T.append(Target(f"{top} threads on {n} CPUs: the FIFO spinlock {lock} collapses (keeps at most a tenth "
+        T.append(Target(f"{top} threads on {plural(n, 'CPU')}: the FIFO spinlock {lock} collapses (keeps at most a tenth "
                         f"of its one-thread rate)", M("threads", lock, "ops_per_s", threads=top), "<=", 0.1,
                         den=M("threads", lock, "ops_per_s", threads=1),
                         beside=(M("threads", "mutex_barging", "ops_per_s", threads=top),)))
     for lock, counts in (("mutex_handoff", (n, fair_top)), ("ticket", (n,)), ("mcs", (n,))):
         for c in counts:
-            T.append(Target(f"fairness at {c} threads on {n} CPUs: {lock} Jain index",
+            T.append(Target(f"fairness at {plural(c, 'thread')} on {plural(n, 'CPU')}: {lock} Jain index",
                             M("fairness", lock, "jain", threads=c), ">=", 0.98,
                             beside=(M("fairness", lock, "jain_window", threads=c),
                                     M("fairness", lock, "handoffs_per_acq", threads=c))))
@@ -810,7 +815,7 @@ def target_table(ctx):
     T.append(Target("cowcfg read, 1 reader, writer at 1 kHz: 20x faster than a pthread_mutex read",
                     M("config", "pthread_mutex", "wall_ns", writer_hz=1000), ">=", 20,
                     den=M("config", "cowcfg_api", "wall_ns", writer_hz=1000)))
-    T.append(Target(f"cowcfg read, {n} readers + a writer at 1 kHz (Go's shape): 20x faster than a pthread_mutex "
+    T.append(Target(f"cowcfg read, {plural(n, 'reader')} + a writer at 1 kHz (Go's shape): 20x faster than a pthread_mutex "
                     f"read", M("config_par", "pthread_mutex", "ns_per_op", writer_hz=1000, threads=n), ">=", 20,
                     den=M("config_par", "cowcfg", "ns_per_op", writer_hz=1000, threads=n),
                     beside=(M("config_par", "atomic_ptr", "ns_per_op", writer_hz=1000, threads=n),)))
@@ -845,7 +850,7 @@ def targets(rep, ctx):
     rep.heading(2, "Targets: what memlab promises, and what this run measured", "targets")
     rep.para(f"Each row is a claim the course makes about a lock or a server, the numbers it is judged on (a ratio "
              f"of two benchmarks of this run, or one measured value), the bound it must meet, and the verdict. "
-             f"Thread counts follow the {ctx.n} CPUs this run could use. For a missed target the last column "
+             f"Thread counts follow the {plural(ctx.n, 'CPU')} this run could use. For a missed target the last column "
              f"lists what this same run measured that bears on it (load, preemptions, a second benchmark); "
              f"it gives no other reason.")
     rep.table(["target", "measured expression", "measured", "bound", "verdict", "measured beside it"], rows,
@@ -902,8 +907,8 @@ def closing(rep, ctx, rows):
     for r in missed:
         rep.para(f"**{r[0]}**: {r[2]}, bound {r[3]}." + (f" Measured beside it: {r[5]}." if r[5] else ""))
     load = ctx.res.context.get("load_avg", [])
-    rep.para(f"This run had {ctx.n} CPUs (affinity {ctx.affinity}) and started at load average "
-             f"{load[0]:.2f}." if load else f"This run had {ctx.n} CPUs (affinity {ctx.affinity}).")
+    rep.para(f"This run had {plural(ctx.n, 'CPU')} (affinity {ctx.affinity}) and started at load average "
+             f"{load[0]:.2f}." if load else f"This run had {plural(ctx.n, 'CPU')} (affinity {ctx.affinity}).")
 
 
 def headline(rep, ctx):
@@ -921,8 +926,9 @@ def headline(rep, ctx):
                      fmt_ns(res.value("fairness", lock, "wait_p999_ns", threads=top)),
                      fmt_ns(res.value("fairness", lock, "wait_max_ns", threads=top))])
     rep.heading(2, "Headline", "headline")
-    rep.para(f"{pair} threads is the contended case with a CPU for every thread; {top} threads (4 per CPU) is "
-             f"the oversubscribed case.")
+    rep.para(f"{pair} threads is the contended case"
+             + (" with a CPU for every thread" if pair <= ctx.n else f", already more threads than the {plural(ctx.n, 'CPU')}")
+             + f"; {top} threads (4 per CPU) is the oversubscribed case.")
     rep.table(["lock", "flags", "uncontended (CPU)", f"{pair} thr acq/s", f"{top} thr acq/s", f"{top} thr Jain",
                f"{top} thr Jain/10ms", f"{top} thr handoffs/acq", f"{top} thr p99.9 wait",
                f"{top} thr max wait"], rows)
@@ -995,8 +1001,8 @@ def main():
     bad = [r["name"] for r in res.rows if r.get("error_occurred")]
     rep = Report()
     rep.heading(1, "memlab benchmarks")
-    rep.para(f"Made by `make bench` (bench/README.md explains every scenario) on {ctx.n} CPUs. Thread counts "
-             f"come from those {ctx.n} CPUs: 1, 2, n, 2n and 4n threads for throughput, n and 4n for fairness. "
+    rep.para(f"Made by `make bench` (bench/README.md explains every scenario) on {plural(ctx.n, 'CPU')}. Thread counts "
+             f"come from those {plural(ctx.n, 'CPU')}: 1, 2, n, 2n and 4n threads for throughput, n and 4n for fairness. "
              f"Absolute numbers depend on the machine and on what else it runs (the load average is in the "
              f"table); ratios between benchmarks of one run are what the targets use.")
     rep.table(["machine", ""], machine(args, res, ctx))

@@ -30,7 +30,7 @@ def pairs(ctx):
                  "ns_per_op", M("rwlock", "pthread_rwlock", "ns_per_op", read_pct=99), "pthread_rwlock"))
     for hz, w in ((1000, "writer at 1 kHz"), (0, "busy writer")):
         for gov, cv in (("atomic_value", "atomic_ptr"), ("mutex", "pthread_mutex"), ("rwmutex", "pthread_rwlock")):
-            rows.append((f"config read, {n} readers + {w}: {gov.replace('_', ' ')} (per read)",
+            rows.append((f"config read, {br.plural(n, 'reader')} + {w}: {gov.replace('_', ' ')} (per read)",
                          f"ConfigRead/{gov}/writer_hz={hz}", "ns_per_op",
                          M("config_par", cv, "ns_per_op", writer_hz=hz, threads=n), cv))
     rows.append(("errgroup round: 8 no-op tasks + Wait", "ErrgroupRound", "ns_per_op",
@@ -60,7 +60,7 @@ def section(rep, ctx):
         why = (go or {}).get("reason") or "go.json is missing (scripts/bench_go.py did not run)"
         rep.para(f"No Go measurements in this run: {why}. Every other section is complete without them.")
         return
-    rep.para(f"The same shapes in both languages, measured by this `make bench` on the same {ctx.n} CPUs: "
+    rep.para(f"The same shapes in both languages, measured by this `make bench` on the same {br.plural(ctx.n, 'CPU')}: "
              f"{go.get('go_version', 'go')} with GOMAXPROCS={go.get('gomaxprocs')}, its `testing` benchmarks "
              f"(-benchmem, -test.count={go.get('count')}, -test.benchtime={go.get('benchtime')}, medians; "
              f"bench/go/bench_test.go), against lockbench's C benchmark named in each row. Every number is time "
@@ -76,7 +76,7 @@ def section(rep, ctx):
         cs.append(c)
     rep.table(["shape", "Go benchmark", "Go", "C counterpart", "C", "Go / C"], table)
     f = br.hbar(ctx.out, "go_vs_c.png", labels, [("Go", gos), ("C", cs)], "time per operation (ns, log scale)",
-                f"Go beside C, same shapes, same run ({ctx.n} CPUs)", log=True)
+                f"Go beside C, same shapes, same run ({br.plural(ctx.n, 'CPU')})", log=True)
     rep.image(f, "Time per operation of each shape in Go and in C (log scale); shorter is faster.")
     claim(rep, ctx)
 
@@ -105,7 +105,7 @@ def claim(rep, ctx):
            else f" Go measured {r0 / notes:.1f} times the notes' ratio here with a busy writer.")
     rep.para(f"The notes' claim: an atomic.Value config read is hundreds of times cheaper than a Mutex read "
              f"(config_test.go on an 8-thread laptop: {NOTES_ATOMIC_NS} ns against {NOTES_MUTEX_NS:.0f} ns, "
-             f"{notes:.0f}x). Reproduced here with {n} readers (one per CPU) and one writer: "
+             f"{notes:.0f}x). Reproduced here with {br.plural(n, 'reader')} (one per CPU) and one writer: "
              + "; ".join(parts) + "." + rel
              + f" The notes ran 8 reader threads; this run ran {n}.")
 
