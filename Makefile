@@ -196,6 +196,7 @@ bench-smoke: $(BENCH_BIN)
 	$(Q)$(BENCH_PYTHON) scripts/bench_go.py --mode smoke --out $(BENCH_OUT)/go-smoke.json --build $(BENCH_GO_BUILD)
 	$(Q)$(BENCH_PYTHON) scripts/bench_check.py go-missing $(BENCH_OUT)/smoke.json
 	$(Q)$(BENCH_PYTHON) scripts/bench_check.py targets
+	$(Q)$(BENCH_PYTHON) scripts/bench_check.py go-parse
 
 all: $(BENCH_BIN)
 

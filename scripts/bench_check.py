@@ -5,6 +5,7 @@
   bench_check.py counts --bin build/bin/lockbench
   bench_check.py go-missing build/bench/smoke.json
   bench_check.py targets
+  bench_check.py go-parse
 
 smoke: fails when a benchmark is missing (--bin lists what must be
 present), reported an error, ran no iterations, or produced a counter that
@@ -25,6 +26,9 @@ the verdicts (ratios and absolute bounds, both directions) and that a miss
 is shown with nothing but what the run measured: a miss by 10 % on an idle
 run gets no words at all beside it, a loaded run gets its load average and
 preemption counts, never a reason written in advance.
+
+go-parse: bench_go.py's reading of `go test -bench` lines (the -GOMAXPROCS
+suffix Go adds to names unless GOMAXPROCS is 1, custom metrics, medians).
 """
 import argparse
 import json
@@ -234,6 +238,31 @@ def targets():
     return 0
 
 
+def go_parse():
+    """bench_go.py's reading of `go test -bench` lines: Go adds -GOMAXPROCS to a name unless it is 1."""
+    sys.path.insert(0, HERE)
+    import bench_go
+    two = ("BenchmarkMutexContended/goroutines=8-2   \t 100\t  42.5 ns/op\t  0 B/op\t  0 allocs/op\n"
+           "BenchmarkChannel/cap=16-2 \t 1000\t 300 ns/op\t 1184 e2e_p50_ns\t 16 B/op\t 1 allocs/op\n"
+           "BenchmarkMutexContended/goroutines=8-2   \t 100\t  44.5 ns/op\t  0 B/op\t  0 allocs/op\n"
+           "PASS\n")
+    one = "BenchmarkMutexContended/goroutines=4 \t 100\t 40 ns/op\nBenchmarkChannel/cap=1 \t 10\t 5 ns/op\n"
+    got2, got1 = bench_go.parse(two, 2), bench_go.parse(one, 1)
+    med = bench_go.medians(got2["MutexContended/goroutines=8"])
+    problems = []
+    if sorted(got2) != ["Channel/cap=16", "MutexContended/goroutines=8"]:
+        problems.append(f"GOMAXPROCS=2 names: {sorted(got2)}")
+    if sorted(got1) != ["Channel/cap=1", "MutexContended/goroutines=4"]:
+        problems.append(f"GOMAXPROCS=1 names: {sorted(got1)}")
+    if med.get("ns_per_op") != 43.5 or got2["Channel/cap=16"][0].get("e2e_p50_ns") != 1184:
+        problems.append(f"values: {med}, {got2.get('Channel/cap=16')}")
+    if problems:
+        print("bench check: bench_go.py misreads go test -bench output: " + "; ".join(problems))
+        return 1
+    print("bench check: bench_go.py reads go test -bench lines (names, -GOMAXPROCS suffix, metrics, medians)")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="what", required=True)
@@ -245,9 +274,12 @@ def main():
     g = sub.add_parser("go-missing", help="the report on a machine without Go")
     g.add_argument("json")
     sub.add_parser("targets", help="the targets table's verdicts and what a miss shows")
+    sub.add_parser("go-parse", help="bench_go.py's reading of go test -bench output")
     args = ap.parse_args()
     if args.what == "targets":
         return targets()
+    if args.what == "go-parse":
+        return go_parse()
     if args.what == "smoke":
         return smoke(args.json, args.bin)
     if args.what == "counts":

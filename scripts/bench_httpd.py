@@ -242,7 +242,7 @@ def sigterm_mid_run(args):
     """SIGTERM while wrk hammers / and /sleep?ms=50: nothing may be cut."""
     httpd, port = start_httpd(args.httpd, ["--shutdown-timeout", "10"])
     secs = 4
-    fast = subprocess.Popen(["wrk", f"-t1", f"-c{args.connections}", f"-d{secs}s", f"http://127.0.0.1:{port}/"],
+    fast = subprocess.Popen(["wrk", "-t1", f"-c{args.connections}", f"-d{secs}s", f"http://127.0.0.1:{port}/"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     slow = subprocess.Popen(["wrk", "-t1", "-c16", f"-d{secs}s", f"http://127.0.0.1:{port}/sleep?ms=50"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
