@@ -77,11 +77,15 @@ def section(rep, ctx):
     table, labels, gos, cs = [], [], [], []
     for what, gname, gkey, cm, cname in pairs(ctx):
         g, c = go_ns(ctx, gname, gkey), c_value(ctx, cm)
-        table.append([what, f"Benchmark{gname}", br.fmt_ns(g), cname, br.fmt_ns(c), br.fmt_ratio(br.ratio(g, c))])
+        b, allocs = go_ns(ctx, gname, "B_per_op"), go_ns(ctx, gname, "allocs_per_op")
+        mem = "-" if b is None or allocs is None else f"{b:.0f} B, {allocs:.0f}"
+        table.append([what, f"Benchmark{gname}", br.fmt_ns(g), mem, cname, br.fmt_ns(c),
+                      br.fmt_ratio(br.ratio(g, c))])
         labels.append(what)
         gos.append(g)
         cs.append(c)
-    rep.table(["shape", "Go benchmark", "Go", "C counterpart", "C", "Go / C"], table)
+    rep.table(["shape", "Go benchmark", "Go", "Go memory/op (-benchmem: bytes, allocations)", "C counterpart", "C",
+               "Go / C"], table)
     f = br.hbar(ctx.out, "go_vs_c.png", labels, [("Go", gos), ("C", cs)], "time per operation (ns, log scale)",
                 f"Go beside C, same shapes, same run ({br.plural(ctx.n, 'CPU')})", log=True)
     rep.image(f, "Time per operation of each shape in Go and in C (log scale); shorter is faster.")
