@@ -84,8 +84,8 @@ def section(rep, ctx):
         labels.append(what)
         gos.append(g)
         cs.append(c)
-    rep.table(["shape", "Go benchmark", "Go", "Go memory/op (-benchmem: bytes, allocations)", "C counterpart", "C",
-               "Go / C"], table)
+    rep.table(["shape", "Go benchmark", "Go", "Go B/op, allocs/op", "C counterpart", "C",
+               "Go / C"], table, cls="text")
     f = br.hbar(ctx.out, "go_vs_c.png", labels, [("Go", gos), ("C", cs)], "time per operation (ns, log scale)",
                 f"Go beside C, same shapes, same run ({br.plural(ctx.n, 'CPU')})", log=True)
     rep.image(f, "Time per operation of each shape in Go and in C (log scale); shorter is faster.")
