@@ -102,19 +102,11 @@ struct cowcfg_retired {
 };
 
 /* Counters are read by other threads while a writer runs (tests poll them),
- * so they are atomic; relaxed because they order nothing: they are numbers
- * to report, written only under the writer mutex.  x86: MOV. */
-static void counter_inc(atomic_uint_least64_t *counter)
-{
-    uint64_t v = atomic_load_explicit(counter, memory_order_relaxed);
-    atomic_store_explicit(counter, v + 1, memory_order_relaxed);
-}
+ * so they are atomic; written only under the writer mutex (sys.h,
+ * single_writer_add). */
+static void counter_inc(atomic_uint_least64_t *counter) { single_writer_add(counter, 1); }
 
-static void counter_dec(atomic_uint_least64_t *counter)
-{
-    uint64_t v = atomic_load_explicit(counter, memory_order_relaxed);
-    atomic_store_explicit(counter, v - 1, memory_order_relaxed);
-}
+static void counter_dec(atomic_uint_least64_t *counter) { single_writer_add(counter, -1); }
 
 static bool membarrier_ok;
 
