@@ -132,7 +132,7 @@ void cowcfg_init(struct cowcfg *c, void (*free_fn)(void *version))
     atomic_init(&c->current, NULL);
     atomic_init(&c->gen, 1);
     c->writer = (struct mutex_barging)MUTEX_BARGING_INIT;
-    c->writing = false;
+    atomic_init(&c->writer_thread, 0);
     c->readers = NULL;
     c->oldest = c->newest = NULL;
     c->free_fn = free_fn ? free_fn : free;
@@ -186,20 +186,22 @@ _Noreturn void cowcfg_misuse(struct cowcfg *c, struct cowcfg_slot *slot)
 void cowcfg_write_lock(struct cowcfg *c)
 {
     mutex_barging_lock(&c->writer);
-    c->writing = true;
+    /* relaxed: the owner check (lock.h, lock_owner_take); the mutex orders it. */
+    atomic_store_explicit(&c->writer_thread, lock_self(), memory_order_relaxed);
 }
 
 bool cowcfg_write_trylock(struct cowcfg *c)
 {
     if (!mutex_barging_trylock(&c->writer))
         return false;
-    c->writing = true;
+    atomic_store_explicit(&c->writer_thread, lock_self(), memory_order_relaxed); /* as above */
     return true;
 }
 
 void cowcfg_publish(struct cowcfg *c, void *version)
 {
-    if (!c->writing)
+    /* relaxed: see cowcfg_write_lock; only the holder can read itself here. */
+    if (atomic_load_explicit(&c->writer_thread, memory_order_relaxed) != lock_self())
         lock_fatal("cowcfg: publish without the write lock");
     if (!version)
         lock_fatal("cowcfg: publish of NULL"); /* as Go's atomic.Value.Store(nil) panics */
@@ -270,8 +272,11 @@ static void reclaim_some(struct cowcfg *c)
 
 void cowcfg_write_unlock(struct cowcfg *c)
 {
-    if (!c->writing)
-        lock_fatal("cowcfg: write_unlock without the write lock");
+    /* relaxed: as in cowcfg_publish.  Checked before reclaiming: a thread
+     * that does not hold the lock must not walk the retired list. */
+    uintptr_t who = atomic_load_explicit(&c->writer_thread, memory_order_relaxed);
+    if (who != lock_self())
+        lock_owner_fatal("cowcfg", who);
     reclaim_some(c);
     /* The bound.  Readers never block, so unless one is parked in its
      * section (or is this thread: see cowcfg.h), this ends once they move on.
@@ -280,7 +285,7 @@ void cowcfg_write_unlock(struct cowcfg *c)
         sched_yield();
         reclaim_some(c);
     }
-    c->writing = false;
+    atomic_store_explicit(&c->writer_thread, 0, memory_order_relaxed); /* as above */
     mutex_barging_unlock(&c->writer);
 }
 

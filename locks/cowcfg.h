@@ -62,7 +62,8 @@ struct cowcfg {
 
     /* Writer state: everything below is written only under writer. */
     CACHE_ALIGNED struct mutex_barging writer;
-    bool writing;                           /* debug: a writer holds the mutex */
+    atomic_uintptr_t writer_thread;         /* the writer holding the mutex (lock_self), or 0:
+                                             * the owner check; always on, writes are slow anyway */
     struct cowcfg_slot *readers;            /* registered slots */
     struct cowcfg_retired *oldest, *newest; /* retired versions, oldest first */
     void (*free_fn)(void *version);
