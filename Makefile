@@ -84,6 +84,15 @@ help: ## list the targets
 	@grep -hE '^[a-z][a-z_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  %-12s %s\n", $$1, $$2 }'
 
+# ---- locks stress ----
+# The FIFO locks' fairness over repeated runs (notes/sync.md, "When a FIFO
+# lock looks unfair"): about 90 s, so neither in `make test` nor in the
+# sanitizer builds.  STRESS_FAIR_FLAGS passes --runs, --seconds, --min-jain.
+.PHONY: stress-fair
+stress-fair: deps $(BUILD)/bin/lockstress ## FIFO locks fair run after run: 20 lockstress runs per case, Jain >= 0.95 in each (~90 s)
+	$(Q)/usr/bin/python3 scripts/stress_fair.py --lockstress $(BUILD)/bin/lockstress $(STRESS_FAIR_FLAGS)
+# ---- end locks stress ----
+
 # ---- litmus ----
 # The litmus harness (litmus/README.md): liblitmus.a holds the parser,
 # generator, runner, SC/x86-TSO enumerator and command line; litmus-gen turns the catalog

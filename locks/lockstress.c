@@ -113,9 +113,9 @@ static void print_table(const struct stress_config *c, const struct stress_resul
     for (unsigned i = 0; i < r->threads; i++)
         printf(" %llu", (unsigned long long)r->per_thread[i]);
     printf("\n");
-    printf("  Jain index    %12.4f  (whole run; 1 = every thread equal, %.3f = one thread took all)\n",
+    printf("  Jain index    %12.4f  (all threads running; 1 = all equal, %.3f = one took all)\n",
            r->jain, 1.0 / r->threads);
-    printf("  Jain, %2d ms   %12.4f  (mean over %u windows of %d ms: short-term fairness)\n",
+    printf("  Jain, %2d ms   %12.4f  (%u windows of %d ms, weighted by acquisitions)\n",
            STRESS_WINDOW_MS, r->jain_window, r->windows, STRESS_WINDOW_MS);
     printf("  handoffs      %12llu  (%.1f %% of exclusive acquisitions changed the owner)\n",
            (unsigned long long)r->handoffs,
