@@ -338,13 +338,13 @@ static void unlock_of_unlocked_stops(void **state)
 static void unlock_held_elsewhere(const struct lock_ops *ops)
 {
     void *lock = lock_new(ops);
+    void *node = lock_node_new(ops);
+    if (ops->thread_enter) /* first: a config's registration takes the writer lock */
+        ops->thread_enter(lock, node);
     struct taker holder = {.ops = ops, .lock = lock};
     if (pthread_create(&holder.thread, NULL, hold_until_released, &holder) != 0 ||
         !wait_until(&holder.holding, WATCHDOG_NS))
         _exit(3);
-    void *node = lock_node_new(ops);
-    if (ops->thread_enter)
-        ops->thread_enter(lock, node);
     ops->unlock(lock, node); /* not ours: must stop */
 }
 
