@@ -126,9 +126,16 @@ static void membarrier_all_readers(void)
 
 void cowcfg_init(struct cowcfg *c, void (*free_fn)(void *version))
 {
+    cowcfg_init_scheme(c, free_fn, COWCFG_EPOCH);
+}
+
+void cowcfg_init_scheme(struct cowcfg *c, void (*free_fn)(void *version),
+                        enum cowcfg_scheme scheme)
+{
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, membarrier_register);
     c->asymmetric = membarrier_ok && !getenv("MEMLAB_COWCFG_NO_MEMBARRIER");
+    c->scheme = scheme;
     atomic_init(&c->current, NULL);
     atomic_init(&c->gen, 1);
     c->writer = (struct mutex_barging)MUTEX_BARGING_INIT;
@@ -150,8 +157,13 @@ void cowcfg_reader_register(struct cowcfg *c, struct cowcfg_slot *slot)
         if (s == slot)
             lock_fatal("cowcfg: slot registered twice");
     /* relaxed: the slot is not in the list yet; the mutex unlock below
-     * publishes it to the writers that will scan it. */
-    atomic_store_explicit(&slot->active, 0, memory_order_relaxed);
+     * publishes it to the writers that will scan it.  A QSBR reader starts
+     * online, quiescent as of now: with the mutex held no publish can run,
+     * so every version it can load is current or newer (cowcfg_qsbr.c). */
+    uint64_t start = c->scheme == COWCFG_QSBR
+                         ? atomic_load_explicit(&c->gen, memory_order_relaxed) /* writers' mutex */
+                         : 0;
+    atomic_store_explicit(&slot->active, start, memory_order_relaxed);
     slot->owner = c;
     slot->next = c->readers;
     c->readers = slot;
@@ -162,8 +174,9 @@ void cowcfg_reader_unregister(struct cowcfg *c, struct cowcfg_slot *slot)
 {
     if (slot->owner != c)
         lock_fatal("cowcfg: unregister of a slot that is not registered");
-    /* relaxed: only this thread writes its slot. */
-    if (atomic_load_explicit(&slot->active, memory_order_relaxed) != 0)
+    /* relaxed: only this thread writes its slot.  (A QSBR slot is never 0
+     * while registered: being online is not a section.) */
+    if (c->scheme != COWCFG_QSBR && atomic_load_explicit(&slot->active, memory_order_relaxed) != 0)
         lock_fatal("cowcfg: unregister inside a read section");
     mutex_barging_lock(&c->writer);
     struct cowcfg_slot **link = &c->readers;
@@ -227,11 +240,14 @@ void cowcfg_publish(struct cowcfg *c, void *version)
     counter_inc(&c->pending);
 }
 
-/* The oldest generation a reader inside a section may still hold versions
- * from, or UINT64_MAX when no reader is inside. */
+/* The oldest generation a reader inside a section (epochs) or online
+ * (QSBR) may still hold versions from, or UINT64_MAX when there is none.
+ * QSBR needs no membarrier: its slots are written with release after an
+ * acquire load of gen (cowcfg_qsbr_quiescent), never announced ahead of a
+ * load the way an epoch reader's are, so there is no SB shape to split. */
 static uint64_t oldest_reader(struct cowcfg *c)
 {
-    if (c->asymmetric)
+    if (c->asymmetric && c->scheme == COWCFG_EPOCH)
         membarrier_all_readers(); /* the swap is done: split every reader */
     uint64_t min = UINT64_MAX;
     for (struct cowcfg_slot *s = c->readers; s; s = s->next) {
@@ -246,25 +262,60 @@ static uint64_t oldest_reader(struct cowcfg *c)
     return min;
 }
 
-static void free_oldest(struct cowcfg *c)
+/* Unlink r (whose predecessor is prev, NULL for the oldest) and free it. */
+static void free_retired(struct cowcfg *c, struct cowcfg_retired *prev, struct cowcfg_retired *r)
 {
-    struct cowcfg_retired *r = c->oldest;
-    c->oldest = r->next;
-    if (!c->oldest)
-        c->newest = NULL;
+    if (prev)
+        prev->next = r->next;
+    else
+        c->oldest = r->next;
+    if (c->newest == r)
+        c->newest = prev;
     c->free_fn(r->version);
     free(r);
     counter_inc(&c->freed);
     counter_dec(&c->pending);
 }
 
-/* Free every retired version no reader can hold: tag <= min slot (the
- * claim in the header).  Tags increase along the list, so stop at the first
- * one still held. */
+static void free_oldest(struct cowcfg *c) { free_retired(c, NULL, c->oldest); }
+
+/* Hazard pointers: true when some reader's slot holds version.  The scan
+ * follows the writer's swap (seq_cst exchange, or membarrier when readers
+ * announce with a MOV): the SB argument of the header, with a pointer in
+ * place of a generation. */
+static bool hazarded(struct cowcfg *c, const void *version)
+{
+    for (struct cowcfg_slot *s = c->readers; s; s = s->next)
+        /* seq_cst: the load half of the SB shape; also acquires the
+         * reader's release of 0 in cowcfg_hazard_read_unlock.  x86: MOV. */
+        if (atomic_load_explicit(&s->active, memory_order_seq_cst) == (uintptr_t)version)
+            return true;
+    return false;
+}
+
+/* Free every retired version no reader can hold.  Epochs and QSBR: tag <=
+ * min slot (the claim in the header); tags increase along the list, so stop
+ * at the first one still held.  Hazard pointers: every version no slot
+ * names, wherever it is in the list (a stalled reader pins one version,
+ * not all later ones). */
 static void reclaim_some(struct cowcfg *c)
 {
     if (!c->oldest)
         return;
+    if (c->scheme == COWCFG_HAZARD) {
+        if (c->asymmetric)
+            membarrier_all_readers();
+        struct cowcfg_retired *prev = NULL, *r = c->oldest;
+        while (r) {
+            struct cowcfg_retired *next = r->next;
+            if (hazarded(c, r->version))
+                prev = r;
+            else
+                free_retired(c, prev, r);
+            r = next;
+        }
+        return;
+    }
     uint64_t min = oldest_reader(c);
     while (c->oldest && c->oldest->tag <= min)
         free_oldest(c);
@@ -329,7 +380,7 @@ static void ops_read_lock(void *l, void *node) { cowcfg_read_lock(l, node); }
 static void ops_read_unlock(void *l, void *node) { cowcfg_read_unlock(l, node); }
 static void ops_thread_enter(void *l, void *node) { cowcfg_reader_register(l, node); }
 static void ops_thread_exit(void *l, void *node) { cowcfg_reader_unregister(l, node); }
-static const void *ops_cfg_get(void *l) { return cowcfg_get(l); }
+static const void *ops_cfg_get(void *l, void *node) { (void)node; return cowcfg_get(l); }
 static void ops_cfg_publish(void *l, void *version) { cowcfg_publish(l, version); }
 
 const struct lock_ops cowcfg_ops = {

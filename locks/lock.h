@@ -50,12 +50,24 @@ struct lock_ops {
     void (*thread_enter)(void *lock, void *node);
     void (*thread_exit)(void *lock, void *node);
 
-    /* LOCK_KIND_CONFIG: cfg_get returns the current version; valid until the
-     * caller's read_unlock (or, for a writer, until its unlock).
-     * cfg_publish installs a malloc'd version while holding lock(); the lock
-     * frees the old one once no reader can still hold it. */
-    const void *(*cfg_get)(void *lock);
+    /* LOCK_KIND_CONFIG: cfg_get returns the current version (node: the
+     * caller's, as for read_lock); valid until the caller's read_unlock (or,
+     * for a writer, until its unlock).  cfg_publish installs a malloc'd
+     * version while holding lock(); the lock frees the old one once no
+     * reader can still hold it. */
+    const void *(*cfg_get)(void *lock, void *node);
     void (*cfg_publish)(void *lock, void *version);
+
+    /* Optional, LOCK_KIND_CONFIG: a quiescent state.  The calling thread
+     * (between thread_enter and thread_exit) holds nothing it got from
+     * cfg_get and tells the lock so.  Locks that reclaim by quiescent states
+     * (QSBR: cowcfg_qsbr) free an old version only once every entered
+     * thread has called this (or lock/unlock, or thread_exit) after the
+     * publish that retired it, so a reader must call it regularly, outside
+     * its read sections: one that stops calling it while entered makes the
+     * writers wait.  NULL for locks whose read_unlock says enough; callers
+     * call it when it is not NULL. */
+    void (*quiescent)(void *lock, void *node);
 
     /* Optional: how many threads are waiting for the lock right now (a
      * snapshot), so tests can tell when a thread has queued.  holder_node is

@@ -84,10 +84,10 @@ static void release_claim(struct worker *w)
 }
 
 /* Copy the current version, bump it, publish: the writer's side of a config. */
-static void publish_next_version(struct shared *s)
+static void publish_next_version(struct shared *s, void *node)
 {
     const struct lock_ops *ops = s->cfg->ops;
-    const struct stress_version *old = ops->cfg_get(s->lock);
+    const struct stress_version *old = ops->cfg_get(s->lock, node);
     struct stress_version *v = malloc(sizeof *v);
     if (!v)
         lock_fatal("stress: out of memory for a config version");
@@ -97,7 +97,7 @@ static void publish_next_version(struct shared *s)
     ops->cfg_publish(s->lock, v);
 }
 
-static void write_section(struct worker *w)
+static void write_section(struct worker *w, void *node)
 {
     struct shared *s = w->s;
     claim(w);
@@ -105,7 +105,7 @@ static void write_section(struct worker *w)
         atomic_load_explicit(&s->readers_inside, memory_order_relaxed) != 0)
         w->violations++; /* a reader is inside with us */
     if (s->cfg->ops->kind == LOCK_KIND_CONFIG)
-        publish_next_version(s);
+        publish_next_version(s, node);
     spin_ns(s->cfg->cs_ns);
     release_claim(w);
     w->writes++;
@@ -137,7 +137,7 @@ static void note_reader_count(struct shared *s, unsigned inside)
         ;
 }
 
-static void read_section(struct worker *w)
+static void read_section(struct worker *w, void *node)
 {
     struct shared *s = w->s;
     const struct lock_ops *ops = s->cfg->ops;
@@ -145,7 +145,7 @@ static void read_section(struct worker *w)
      * lets writers of an rwlock check that no reader is inside with them. */
     note_reader_count(s, atomic_fetch_add_explicit(&s->readers_inside, 1, memory_order_relaxed) + 1);
     if (ops->kind == LOCK_KIND_CONFIG) {
-        const struct stress_version *v = ops->cfg_get(s->lock);
+        const struct stress_version *v = ops->cfg_get(s->lock, node);
         check_version(w, v);
         spin_ns(s->cfg->cs_ns);
         check_version(w, v); /* still whole: not freed and reused under us */
@@ -171,10 +171,10 @@ static void one_operation(struct worker *w, void *node, bool read)
         ops->lock(lock, node);
     hist_add(&w->waits, now_ns() - asked);
     if (read) {
-        read_section(w);
+        read_section(w, node);
         ops->read_unlock(lock, node);
     } else {
-        write_section(w);
+        write_section(w, node);
         ops->unlock(lock, node);
     }
 }
@@ -199,6 +199,8 @@ static void *worker_main(void *arg)
     while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
         bool read = s->cfg->read_pct > 0 && (int)(xorshift64(&rng) % 100) < s->cfg->read_pct;
         one_operation(w, node, read);
+        if (ops->quiescent) /* between operations we hold no version (QSBR) */
+            ops->quiescent(s->lock, node);
         atomic_store_explicit(&w->progress, w->reads + w->writes, memory_order_relaxed);
     }
 
@@ -230,7 +232,7 @@ static void publish_first_version(struct shared *s)
     if (ops->thread_enter)
         ops->thread_enter(s->lock, node);
     ops->lock(s->lock, node);
-    publish_next_version(s);
+    publish_next_version(s, node);
     ops->unlock(s->lock, node);
     if (ops->thread_exit)
         ops->thread_exit(s->lock, node);
