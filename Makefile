@@ -163,7 +163,7 @@ BENCH_BIN := $(BUILD)/bin/lockbench
 BENCH_OUT := $(BUILD)/bench
 BENCH_PYTHON := /usr/bin/python3
 BENCH_CXXFLAGS := -O2 -g -std=c++17 -Wall -Wextra -Werror -pthread $(SANFLAGS)
-BENCH_LIBS := -lbenchmark -lck -lurcu-memb
+BENCH_LIBS := -lbenchmark -lck -lurcu-memb -lurcu-qsbr
 # Repetitions run in random order, so a burst of load elsewhere on the
 # machine spreads over all benchmarks instead of hitting a few; the report
 # uses each benchmark's median.

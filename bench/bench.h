@@ -36,6 +36,7 @@ void register_config_read(void);
 void register_channels(void);
 void register_toolkit(void);
 void register_owner_check(void);
+void register_config_reclaim(void);
 
 /* ---- timed_run: a fixed-duration run on Google Benchmark's threads ----------
  *
