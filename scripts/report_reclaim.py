@@ -39,6 +39,7 @@ def _rows(res):
 
 
 def _ns(v):
+    """bench_report's fmt_ns with two decimals below 10 ns: the reads here differ in tenths of a ns."""
     if v is None:
         return "-"
     if v >= 1e6:
