@@ -139,6 +139,9 @@ static void print_json(const struct stress_config *c, const struct stress_result
            (unsigned long long)r->writes, r->max_readers);
     for (unsigned i = 0; i < r->threads; i++)
         printf("%s%llu", i ? "," : "", (unsigned long long)r->per_thread[i]);
+    printf("],\"repeats\":[");
+    for (unsigned i = 0; i < r->threads; i++)
+        printf("%s%llu", i ? "," : "", (unsigned long long)r->repeats[i]);
     printf("],\"jain\":%.6f,\"jain_window\":%.6f,\"window_ms\":%d,\"handoffs\":%llu,"
            "\"wait_p50_ns\":%llu,\"wait_p99_ns\":%llu,\"wait_p999_ns\":%llu,\"max_wait_ns\":%llu,"
            "\"violations\":%llu}\n",

@@ -49,6 +49,10 @@ struct worker {
      * read by the main thread.  relaxed: a sample; x86: plain MOVs. */
     atomic_uint_fast64_t progress;
     uint64_t last_seq; /* config readers: the newest version this thread saw */
+    /* Exclusive acquisitions that followed this thread's own (repeats, see
+     * stress.h).  Counted in claim(), published like progress. */
+    uint64_t repeats;
+    atomic_uint_fast64_t repeats_seen;
 };
 
 double jain_index(const uint64_t *x, unsigned n)
@@ -71,6 +75,8 @@ static void claim(struct worker *w)
     if (s->last_owner != me) {
         s->handoffs = s->handoffs + 1;
         s->last_owner = me;
+    } else {
+        w->repeats++;
     }
     s->counter = s->counter + 1;
 }
@@ -202,6 +208,7 @@ static void *worker_main(void *arg)
         if (ops->quiescent) /* between operations we hold no version (QSBR) */
             ops->quiescent(s->lock, node);
         atomic_store_explicit(&w->progress, w->reads + w->writes, memory_order_relaxed);
+        atomic_store_explicit(&w->repeats_seen, w->repeats, memory_order_relaxed); /* as progress */
     }
 
     if (ops->thread_exit)
@@ -252,11 +259,17 @@ static void wait_arrived(struct shared *s, unsigned n, uint64_t timeout_ns)
         sleep_ns(100000);
 }
 
-/* relaxed: progress is a sample (see struct worker). */
+/* relaxed: progress and repeats_seen are samples (see struct worker). */
 static void sample_progress(const struct worker *w, unsigned n, uint64_t *out)
 {
     for (unsigned i = 0; i < n; i++)
         out[i] = atomic_load_explicit(&w[i].progress, memory_order_relaxed);
+}
+
+static void sample_repeats(const struct worker *w, unsigned n, uint64_t *out)
+{
+    for (unsigned i = 0; i < n; i++)
+        out[i] = atomic_load_explicit(&w[i].repeats_seen, memory_order_relaxed);
 }
 
 /* Sleep through the measured interval in STRESS_WINDOW_MS windows and add
@@ -321,6 +334,7 @@ static void collect(const struct shared *s, const struct worker *w, unsigned n,
     out->threads = n;
     for (unsigned i = 0; i < n; i++) {
         out->total += out->per_thread[i]; /* the measured interval (watch_windows) */
+
         out->reads += w[i].reads;
         out->writes += w[i].writes;
         out->violations += w[i].violations;
@@ -375,8 +389,14 @@ enum stress_status stress_run(const struct stress_config *cfg, struct stress_res
     wait_arrived(s, n, cfg->duration_ns);
     uint64_t *first = xaligned_alloc(n * sizeof *first);
     sample_progress(w, n, first);
+    sample_repeats(w, n, out->repeats);
     watch_windows(w, n, cfg->duration_ns, first, out);
     free(first);
+    uint64_t *last = xaligned_alloc(n * sizeof *last);
+    sample_repeats(w, n, last);
+    for (unsigned i = 0; i < n; i++)
+        out->repeats[i] = last[i] - out->repeats[i];
+    free(last);
     atomic_store(&s->stop, true);
 
     uint64_t watchdog = cfg->watchdog_ns ? cfg->watchdog_ns : 10000000000ull;

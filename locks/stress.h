@@ -32,6 +32,11 @@ struct stress_config {
 struct stress_result {
     unsigned threads;
     uint64_t per_thread[STRESS_MAX_THREADS]; /* operations each thread completed, measured interval */
+    uint64_t repeats[STRESS_MAX_THREADS];    /* of per_thread's exclusive acquisitions, those that
+                                              * followed the thread's own, nobody else holding the
+                                              * lock in between; for a FIFO lock each one means no
+                                              * other thread was waiting when it released: not
+                                              * unfairness, but others not asking */
     uint64_t total;                          /* sum of per_thread */
     uint64_t reads, writes;                  /* whole run */
     uint64_t handoffs;      /* times the exclusive owner changed from one thread to another */
