@@ -61,18 +61,17 @@
  * before the load of current.  The reader pays nothing beyond its own
  * cache line; each write_unlock pays one system call (a few microseconds).
  *
- * Why epochs and not QSBR or hazard pointers.
- *  - QSBR (liburcu-qsbr): read sections cost nothing, but every reader thread
- *    must announce quiescent states on its own, and an idle or blocked reader
- *    that forgets to go offline stalls reclamation forever.  The lock_ops
- *    interface brackets reads with read_lock/read_unlock and threads may sit
- *    idle between calls, so the bracket itself must say "outside".
+ * Epochs beside QSBR and hazard pointers (the other two schemes share this
+ * writer side: cowcfg_qsbr.c, cowcfg_hazard.c; notes/sync.md compares them).
+ *  - QSBR: a read costs nothing but the load, and every reader thread must
+ *    report quiescent states on its own; an idle or blocked reader that
+ *    forgets to go offline stalls reclamation.  Epochs need no such duty:
+ *    read_unlock itself says "outside".
  *  - Hazard pointers: a reader publishes the exact pointer it holds, then
  *    re-loads current to check it did not change (a retry loop), with the
  *    same store-load fence.  A stalled reader pins one version instead of all
  *    later ones, so memory is bounded without ever waiting; the writer
- *    compares pointers instead of numbers.  For one config pointer read in
- *    short sections that bound buys little, and the epoch reader has no retry
+ *    compares pointers instead of numbers.  The epoch reader has no retry
  *    loop and lets a section call cowcfg_get more than once.
  * The epoch price: one reader parked inside a section holds back every
  * version retired after it entered.  Reclamation is FIFO (tags increase along
