@@ -31,7 +31,7 @@ struct stress_config {
  * reads, writes, handoffs, waits and violations count the whole run. */
 struct stress_result {
     unsigned threads;
-    uint64_t per_thread[STRESS_MAX_THREADS]; /* operations each thread completed, measured interval */
+    uint64_t per_thread[STRESS_MAX_THREADS]; /* operations each thread completed (interval) */
     uint64_t repeats[STRESS_MAX_THREADS];    /* of per_thread's exclusive acquisitions, those that
                                               * followed the thread's own, nobody else holding the
                                               * lock in between; for a FIFO lock each one means no

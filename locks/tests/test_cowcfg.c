@@ -614,6 +614,46 @@ static void writer_waits_at_the_pending_bound(void **state)
     cfg_destroy_and_check(c);
 }
 
+/* ---- (c'') QSBR: a reader holds back what it has not reported, and nothing offline ---- */
+
+static uint64_t pending_now(struct cowcfg *c) { return cowcfg_stats(c).pending; }
+
+static void qsbr_reports_and_offline_release_versions(void **state)
+{
+    (void)state;
+    tracker_reset(6);
+    struct cowcfg *c = cfg_new();
+    publish_one(c, 1);
+    struct cowcfg_slot *slot = xaligned_alloc(sizeof *slot);
+    cowcfg_reader_register(c, slot); /* online, quiescent as of version 1 */
+    const struct version *v1 = cowcfg_qsbr_get(c);
+    publish_one(c, 2);
+    publish_one(c, 3);
+    uint64_t held = pending_now(c); /* v1, v2: retired after our last report */
+    bool v1_whole = v1 && version_intact(v1, 1);
+    cowcfg_qsbr_quiescent(c, slot); /* we hold nothing now */
+    publish_one(c, 4);
+    uint64_t after_report = pending_now(c); /* v3 only: retired after the report */
+    cowcfg_qsbr_offline(c, slot);
+    publish_one(c, 5);
+    uint64_t offline = pending_now(c); /* nothing: an offline reader holds nothing */
+    cowcfg_qsbr_online(c, slot);
+    publish_one(c, 6);
+    uint64_t back_online = pending_now(c); /* v5: retired after we came back */
+    cowcfg_reader_unregister(c, slot);
+    free(slot);
+    print_message("  pending: %llu before the report, %llu after it, %llu offline, "
+                  "%llu back online\n",
+                  (unsigned long long)held, (unsigned long long)after_report,
+                  (unsigned long long)offline, (unsigned long long)back_online);
+    if (!v1_whole || held != 2 || after_report != 1 || offline != 0 || back_online != 1)
+        fail_msg("QSBR: v1 whole %d (want 1); pending %llu before the report (want 2), %llu after "
+                 "it (want 1), %llu offline (want 0), %llu back online (want 1)",
+                 v1_whole, (unsigned long long)held, (unsigned long long)after_report,
+                 (unsigned long long)offline, (unsigned long long)back_online);
+    cfg_destroy_and_check(c);
+}
+
 /* ---- (d) the writer side excludes writers, and never blocks readers -------------- */
 
 static void *trylock_once(void *arg)
@@ -767,27 +807,34 @@ int main(void)
     static const struct {
         const char *name;
         CMUnitTestFunction fn;
+        bool only_qsbr; /* quiescent states exist in that scheme alone */
     } cases[] = {
-        {"readers_see_only_complete_versions", readers_see_only_complete_versions},
-        {"every_version_freed_exactly_once", every_version_freed_exactly_once},
-        {"parked_reader_keeps_its_version_alive", parked_reader_keeps_its_version_alive},
-        {"writer_waits_at_the_pending_bound", writer_waits_at_the_pending_bound},
-        {"writer_trylock_excludes_writers", writer_trylock_excludes_writers},
-        {"readers_run_while_a_writer_holds_the_lock", readers_run_while_a_writer_holds_the_lock},
-        {"ops_adapter_gets_publishes_and_frees", ops_adapter_gets_publishes_and_frees},
+        {"readers_see_only_complete_versions", readers_see_only_complete_versions, false},
+        {"every_version_freed_exactly_once", every_version_freed_exactly_once, false},
+        {"parked_reader_keeps_its_version_alive", parked_reader_keeps_its_version_alive, false},
+        {"writer_waits_at_the_pending_bound", writer_waits_at_the_pending_bound, false},
+        {"writer_trylock_excludes_writers", writer_trylock_excludes_writers, false},
+        {"readers_run_while_a_writer_holds_the_lock", readers_run_while_a_writer_holds_the_lock,
+         false},
+        {"qsbr_reports_and_offline_release_versions", qsbr_reports_and_offline_release_versions,
+         true},
+        {"ops_adapter_gets_publishes_and_frees", ops_adapter_gets_publishes_and_frees, false},
     };
     enum { NCASES = sizeof cases / sizeof cases[0], NSCHEMES = sizeof schemes / sizeof schemes[0] };
     static char names[NCASES * NSCHEMES][96];
     struct CMUnitTest tests[NCASES * NSCHEMES];
     size_t n = 0;
     for (size_t k = 0; k < NSCHEMES; k++)
-        for (size_t i = 0; i < NCASES; i++, n++) {
+        for (size_t i = 0; i < NCASES; i++) {
+            if (cases[i].only_qsbr && schemes[k].id != COWCFG_QSBR)
+                continue;
             snprintf(names[n], sizeof names[n], "%s/%s", cases[i].name, schemes[k].name);
             tests[n] = (struct CMUnitTest){.name = names[n],
                                            .test_func = cases[i].fn,
                                            .setup_func = watchdog_start,
                                            .teardown_func = watchdog_stop,
                                            .initial_state = (void *)&schemes[k]};
+            n++;
         }
     int failed = _cmocka_run_group_tests("cowcfg", tests, n, NULL, NULL);
     free(tracker.frees);
