@@ -35,6 +35,8 @@ void register_rwlock_mix(void);
 void register_config_read(void);
 void register_channels(void);
 void register_toolkit(void);
+void register_owner_check(void);
+void register_config_reclaim(void);
 
 /* ---- timed_run: a fixed-duration run on Google Benchmark's threads ----------
  *

@@ -180,9 +180,11 @@ static uint64_t read_config(struct config_run *r, void *node)
     uint64_t sum = 0;
     for (int i = 0; i < BATCH; i++) {
         ops->read_lock(r->lock, node);
-        sum += read_fields(ops->cfg_get(r->lock));
+        sum += read_fields(ops->cfg_get(r->lock, node));
         ops->read_unlock(r->lock, node);
     }
+    if (ops->quiescent) /* QSBR: one report per batch, as an event loop would */
+        ops->quiescent(r->lock, node);
     return sum;
 }
 

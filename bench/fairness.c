@@ -8,10 +8,12 @@
  * every wait into a histogram.  Reported per lock and thread count:
  *   acq_per_s        acquisitions of all threads per second (with the clock
  *                    reads around every wait, so lower than scenario 2)
- *   jain             Jain index of the per-thread totals over the whole run
- *   jain_window      mean Jain index over 10 ms windows: short-term fairness,
- *                    which the whole-run index hides (the scheduler evens
- *                    totals out over seconds)
+ *   jain             Jain index of the per-thread totals, counted while every
+ *                    thread runs (locks/stress.h: not the start-up ramp)
+ *   jain_window      Jain index of each 10 ms window, averaged weighting each
+ *                    window by its acquisitions: short-term fairness, which
+ *                    the whole-run index hides (the scheduler evens totals
+ *                    out over seconds)
  *   handoffs_per_acq how often the next holder is a different thread
  *   wait_*_ns        wait percentiles p50, p99, p99.9 and the maximum
  *   share_tI         thread I's share of all acquisitions, in %

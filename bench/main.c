@@ -42,5 +42,7 @@ int main(int argc, char **argv)
     register_config_read(); /* 7; the Concurrency Kit baselines of 8 run in every scenario */
     register_channels();    /* 9: buffer sizes 0, 1, 16, 1024 */
     register_toolkit();     /* errgroup rounds, context cancel fan-out */
+    register_owner_check(); /* the owner check's price on the uncontended fast path */
+    register_config_reclaim(); /* the reclamation zoo: read cost and publish-to-free latency */
     return bench_main(argc, argv);
 }

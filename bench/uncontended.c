@@ -57,7 +57,7 @@ static void bm_read_side(bench_state *st, const void *arg)
         for (int i = 0; i < BATCH; i++) {
             ops->read_lock(lock, node);
             if (ops->cfg_get)
-                bench_keep((uintptr_t)ops->cfg_get(lock));
+                bench_keep((uintptr_t)ops->cfg_get(lock, node));
             ops->read_unlock(lock, node);
         }
     if (lock && ops->thread_exit)

@@ -61,18 +61,17 @@
  * before the load of current.  The reader pays nothing beyond its own
  * cache line; each write_unlock pays one system call (a few microseconds).
  *
- * Why epochs and not QSBR or hazard pointers.
- *  - QSBR (liburcu-qsbr): read sections cost nothing, but every reader thread
- *    must announce quiescent states on its own, and an idle or blocked reader
- *    that forgets to go offline stalls reclamation forever.  The lock_ops
- *    interface brackets reads with read_lock/read_unlock and threads may sit
- *    idle between calls, so the bracket itself must say "outside".
+ * Epochs beside QSBR and hazard pointers (the other two schemes share this
+ * writer side: cowcfg_qsbr.c, cowcfg_hazard.c; notes/sync.md compares them).
+ *  - QSBR: a read costs nothing but the load, and every reader thread must
+ *    report quiescent states on its own; an idle or blocked reader that
+ *    forgets to go offline stalls reclamation.  Epochs need no such duty:
+ *    read_unlock itself says "outside".
  *  - Hazard pointers: a reader publishes the exact pointer it holds, then
  *    re-loads current to check it did not change (a retry loop), with the
  *    same store-load fence.  A stalled reader pins one version instead of all
  *    later ones, so memory is bounded without ever waiting; the writer
- *    compares pointers instead of numbers.  For one config pointer read in
- *    short sections that bound buys little, and the epoch reader has no retry
+ *    compares pointers instead of numbers.  The epoch reader has no retry
  *    loop and lets a section call cowcfg_get more than once.
  * The epoch price: one reader parked inside a section holds back every
  * version retired after it entered.  Reclamation is FIFO (tags increase along
@@ -102,19 +101,11 @@ struct cowcfg_retired {
 };
 
 /* Counters are read by other threads while a writer runs (tests poll them),
- * so they are atomic; relaxed because they order nothing: they are numbers
- * to report, written only under the writer mutex.  x86: MOV. */
-static void counter_inc(atomic_uint_least64_t *counter)
-{
-    uint64_t v = atomic_load_explicit(counter, memory_order_relaxed);
-    atomic_store_explicit(counter, v + 1, memory_order_relaxed);
-}
+ * so they are atomic; written only under the writer mutex (sys.h,
+ * single_writer_add). */
+static void counter_inc(atomic_uint_least64_t *counter) { single_writer_add(counter, 1); }
 
-static void counter_dec(atomic_uint_least64_t *counter)
-{
-    uint64_t v = atomic_load_explicit(counter, memory_order_relaxed);
-    atomic_store_explicit(counter, v - 1, memory_order_relaxed);
-}
+static void counter_dec(atomic_uint_least64_t *counter) { single_writer_add(counter, -1); }
 
 static bool membarrier_ok;
 
@@ -134,13 +125,20 @@ static void membarrier_all_readers(void)
 
 void cowcfg_init(struct cowcfg *c, void (*free_fn)(void *version))
 {
+    cowcfg_init_scheme(c, free_fn, COWCFG_EPOCH);
+}
+
+void cowcfg_init_scheme(struct cowcfg *c, void (*free_fn)(void *version),
+                        enum cowcfg_scheme scheme)
+{
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, membarrier_register);
     c->asymmetric = membarrier_ok && !getenv("MEMLAB_COWCFG_NO_MEMBARRIER");
+    c->scheme = scheme;
     atomic_init(&c->current, NULL);
     atomic_init(&c->gen, 1);
     c->writer = (struct mutex_barging)MUTEX_BARGING_INIT;
-    c->writing = false;
+    atomic_init(&c->writer_thread, 0);
     c->readers = NULL;
     c->oldest = c->newest = NULL;
     c->free_fn = free_fn ? free_fn : free;
@@ -158,8 +156,13 @@ void cowcfg_reader_register(struct cowcfg *c, struct cowcfg_slot *slot)
         if (s == slot)
             lock_fatal("cowcfg: slot registered twice");
     /* relaxed: the slot is not in the list yet; the mutex unlock below
-     * publishes it to the writers that will scan it. */
-    atomic_store_explicit(&slot->active, 0, memory_order_relaxed);
+     * publishes it to the writers that will scan it.  A QSBR reader starts
+     * online, quiescent as of now: with the mutex held no publish can run,
+     * so every version it can load is current or newer (cowcfg_qsbr.c). */
+    uint64_t start = c->scheme == COWCFG_QSBR
+                         ? atomic_load_explicit(&c->gen, memory_order_relaxed) /* writers' mutex */
+                         : 0;
+    atomic_store_explicit(&slot->active, start, memory_order_relaxed);
     slot->owner = c;
     slot->next = c->readers;
     c->readers = slot;
@@ -170,8 +173,9 @@ void cowcfg_reader_unregister(struct cowcfg *c, struct cowcfg_slot *slot)
 {
     if (slot->owner != c)
         lock_fatal("cowcfg: unregister of a slot that is not registered");
-    /* relaxed: only this thread writes its slot. */
-    if (atomic_load_explicit(&slot->active, memory_order_relaxed) != 0)
+    /* relaxed: only this thread writes its slot.  (A QSBR slot is never 0
+     * while registered: being online is not a section.) */
+    if (c->scheme != COWCFG_QSBR && atomic_load_explicit(&slot->active, memory_order_relaxed) != 0)
         lock_fatal("cowcfg: unregister inside a read section");
     mutex_barging_lock(&c->writer);
     struct cowcfg_slot **link = &c->readers;
@@ -194,20 +198,22 @@ _Noreturn void cowcfg_misuse(struct cowcfg *c, struct cowcfg_slot *slot)
 void cowcfg_write_lock(struct cowcfg *c)
 {
     mutex_barging_lock(&c->writer);
-    c->writing = true;
+    /* relaxed: the owner check (lock.h, lock_owner_take); the mutex orders it. */
+    atomic_store_explicit(&c->writer_thread, lock_self(), memory_order_relaxed);
 }
 
 bool cowcfg_write_trylock(struct cowcfg *c)
 {
     if (!mutex_barging_trylock(&c->writer))
         return false;
-    c->writing = true;
+    atomic_store_explicit(&c->writer_thread, lock_self(), memory_order_relaxed); /* as above */
     return true;
 }
 
 void cowcfg_publish(struct cowcfg *c, void *version)
 {
-    if (!c->writing)
+    /* relaxed: see cowcfg_write_lock; only the holder can read itself here. */
+    if (atomic_load_explicit(&c->writer_thread, memory_order_relaxed) != lock_self())
         lock_fatal("cowcfg: publish without the write lock");
     if (!version)
         lock_fatal("cowcfg: publish of NULL"); /* as Go's atomic.Value.Store(nil) panics */
@@ -233,11 +239,14 @@ void cowcfg_publish(struct cowcfg *c, void *version)
     counter_inc(&c->pending);
 }
 
-/* The oldest generation a reader inside a section may still hold versions
- * from, or UINT64_MAX when no reader is inside. */
+/* The oldest generation a reader inside a section (epochs) or online
+ * (QSBR) may still hold versions from, or UINT64_MAX when there is none.
+ * QSBR needs no membarrier: its slots are written with release after an
+ * acquire load of gen (cowcfg_qsbr_quiescent), never announced ahead of a
+ * load the way an epoch reader's are, so there is no SB shape to split. */
 static uint64_t oldest_reader(struct cowcfg *c)
 {
-    if (c->asymmetric)
+    if (c->asymmetric && c->scheme == COWCFG_EPOCH)
         membarrier_all_readers(); /* the swap is done: split every reader */
     uint64_t min = UINT64_MAX;
     for (struct cowcfg_slot *s = c->readers; s; s = s->next) {
@@ -252,25 +261,60 @@ static uint64_t oldest_reader(struct cowcfg *c)
     return min;
 }
 
-static void free_oldest(struct cowcfg *c)
+/* Unlink r (whose predecessor is prev, NULL for the oldest) and free it. */
+static void free_retired(struct cowcfg *c, struct cowcfg_retired *prev, struct cowcfg_retired *r)
 {
-    struct cowcfg_retired *r = c->oldest;
-    c->oldest = r->next;
-    if (!c->oldest)
-        c->newest = NULL;
+    if (prev)
+        prev->next = r->next;
+    else
+        c->oldest = r->next;
+    if (c->newest == r)
+        c->newest = prev;
     c->free_fn(r->version);
     free(r);
     counter_inc(&c->freed);
     counter_dec(&c->pending);
 }
 
-/* Free every retired version no reader can hold: tag <= min slot (the
- * claim in the header).  Tags increase along the list, so stop at the first
- * one still held. */
+static void free_oldest(struct cowcfg *c) { free_retired(c, NULL, c->oldest); }
+
+/* Hazard pointers: true when some reader's slot holds version.  The scan
+ * follows the writer's swap (seq_cst exchange, or membarrier when readers
+ * announce with a MOV): the SB argument of the header, with a pointer in
+ * place of a generation. */
+static bool hazarded(struct cowcfg *c, const void *version)
+{
+    for (struct cowcfg_slot *s = c->readers; s; s = s->next)
+        /* seq_cst: the load half of the SB shape; also acquires the
+         * reader's release of 0 in cowcfg_hazard_read_unlock.  x86: MOV. */
+        if (atomic_load_explicit(&s->active, memory_order_seq_cst) == (uintptr_t)version)
+            return true;
+    return false;
+}
+
+/* Free every retired version no reader can hold.  Epochs and QSBR: tag <=
+ * min slot (the claim in the header); tags increase along the list, so stop
+ * at the first one still held.  Hazard pointers: every version no slot
+ * names, wherever it is in the list (a stalled reader pins one version,
+ * not all later ones). */
 static void reclaim_some(struct cowcfg *c)
 {
     if (!c->oldest)
         return;
+    if (c->scheme == COWCFG_HAZARD) {
+        if (c->asymmetric)
+            membarrier_all_readers();
+        struct cowcfg_retired *prev = NULL, *r = c->oldest;
+        while (r) {
+            struct cowcfg_retired *next = r->next;
+            if (hazarded(c, r->version))
+                prev = r;
+            else
+                free_retired(c, prev, r);
+            r = next;
+        }
+        return;
+    }
     uint64_t min = oldest_reader(c);
     while (c->oldest && c->oldest->tag <= min)
         free_oldest(c);
@@ -278,8 +322,11 @@ static void reclaim_some(struct cowcfg *c)
 
 void cowcfg_write_unlock(struct cowcfg *c)
 {
-    if (!c->writing)
-        lock_fatal("cowcfg: write_unlock without the write lock");
+    /* relaxed: as in cowcfg_publish.  Checked before reclaiming: a thread
+     * that does not hold the lock must not walk the retired list. */
+    uintptr_t who = atomic_load_explicit(&c->writer_thread, memory_order_relaxed);
+    if (who != lock_self())
+        lock_owner_fatal("cowcfg", who);
     reclaim_some(c);
     /* The bound.  Readers never block, so unless one is parked in its
      * section (or is this thread: see cowcfg.h), this ends once they move on.
@@ -288,7 +335,7 @@ void cowcfg_write_unlock(struct cowcfg *c)
         sched_yield();
         reclaim_some(c);
     }
-    c->writing = false;
+    atomic_store_explicit(&c->writer_thread, 0, memory_order_relaxed); /* as above */
     mutex_barging_unlock(&c->writer);
 }
 
@@ -332,7 +379,7 @@ static void ops_read_lock(void *l, void *node) { cowcfg_read_lock(l, node); }
 static void ops_read_unlock(void *l, void *node) { cowcfg_read_unlock(l, node); }
 static void ops_thread_enter(void *l, void *node) { cowcfg_reader_register(l, node); }
 static void ops_thread_exit(void *l, void *node) { cowcfg_reader_unregister(l, node); }
-static const void *ops_cfg_get(void *l) { return cowcfg_get(l); }
+static const void *ops_cfg_get(void *l, void *node) { (void)node; return cowcfg_get(l); }
 static void ops_cfg_publish(void *l, void *version) { cowcfg_publish(l, version); }
 
 const struct lock_ops cowcfg_ops = {

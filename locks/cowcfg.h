@@ -1,4 +1,17 @@
-/* cowcfg.h: a copy-on-write configuration (Go's atomic.Value config pattern) with epoch-based reclamation.
+/* cowcfg.h: a copy-on-write configuration (Go's atomic.Value config pattern) with three ways to reclaim old versions: epochs, QSBR, hazard pointers.
+ *
+ * The writer side (mutex, publish, retired list, bound, counters) is one, in
+ * cowcfg.c; the schemes differ in what a reader writes in its slot and so in
+ * what the writer may free (cowcfg.c explains epochs; cowcfg_qsbr.c and
+ * cowcfg_hazard.c the other two; notes/sync.md compares them):
+ *   COWCFG_EPOCH   slot = the generation the reader entered its section in;
+ *                  the reader pays an announce per section.
+ *   COWCFG_QSBR    slot = the generation at the reader's last quiescent
+ *                  state; a read is a bare load, and the reader must report
+ *                  quiescent states (cowcfg_qsbr_quiescent) between sections.
+ *   COWCFG_HAZARD  slot = the pointer the reader holds; a read loops until
+ *                  the pointer it announced is still current.
+ * The epoch scheme's use:
  *
  * Readers:
  *     struct cowcfg_slot *slot = xaligned_alloc(sizeof *slot); // one per thread
@@ -34,6 +47,8 @@
  * of a writer that waits for a reader parked inside its read section. */
 enum { COWCFG_MAX_PENDING = 64 };
 
+enum cowcfg_scheme { COWCFG_EPOCH, COWCFG_QSBR, COWCFG_HAZARD };
+
 /* One reader thread's announcement, on its own cache line so that entering
  * and leaving a read section writes no line any other thread writes.
  *   active: 0 outside a read section; inside, the generation the reader
@@ -59,10 +74,12 @@ struct cowcfg {
     bool asymmetric; /* readers announce with a MOV, the writer calls membarrier (cowcfg.c);
                       * set by init, read-only after; the environment variable
                       * MEMLAB_COWCFG_NO_MEMBARRIER selects the XCHG announce, for comparison */
+    enum cowcfg_scheme scheme; /* set by init, read-only after */
 
     /* Writer state: everything below is written only under writer. */
     CACHE_ALIGNED struct mutex_barging writer;
-    bool writing;                           /* debug: a writer holds the mutex */
+    atomic_uintptr_t writer_thread;         /* the writer holding the mutex (lock_self), or 0:
+                                             * the owner check; always on, writes are slow anyway */
     struct cowcfg_slot *readers;            /* registered slots */
     struct cowcfg_retired *oldest, *newest; /* retired versions, oldest first */
     void (*free_fn)(void *version);
@@ -76,8 +93,11 @@ struct cowcfg_stats {
     uint64_t pending;   /* retired (replaced) and not yet freed */
 };
 
-/* free_fn frees one published version; NULL means free(). */
+/* free_fn frees one published version; NULL means free().  cowcfg_init is
+ * cowcfg_init_scheme with COWCFG_EPOCH. */
 void cowcfg_init(struct cowcfg *c, void (*free_fn)(void *version));
+void cowcfg_init_scheme(struct cowcfg *c, void (*free_fn)(void *version),
+                        enum cowcfg_scheme scheme);
 /* Frees the current version and every retired one.  No thread may be
  * registered (a registered reader is a bug: lock_fatal). */
 void cowcfg_destroy(struct cowcfg *c);
@@ -143,6 +163,79 @@ static inline void cowcfg_read_unlock(struct cowcfg *c, struct cowcfg_slot *slot
      * is already there, which frees nothing early. */
     /* release: every read of the version happens before the writer's scan
      * (reclaim_some) sees 0 and frees it.  x86: MOV. */
+    atomic_store_explicit(&slot->active, 0, memory_order_release);
+}
+
+/* ---- QSBR (COWCFG_QSBR; cowcfg_qsbr.c) ----------------------------------------
+ * A registered reader is "online" and holds back every version retired after
+ * its last quiescent state; it reads with cowcfg_qsbr_get alone (no section
+ * bracket) and must call cowcfg_qsbr_quiescent, where it holds no version,
+ * often enough: a reader that stops reporting while online stalls the writer
+ * at COWCFG_MAX_PENDING.  Registering puts the thread online, unregistering
+ * takes it offline; a thread about to block for long goes offline
+ * (cowcfg_qsbr_offline, then cowcfg_qsbr_online). */
+static inline const void *cowcfg_qsbr_get(struct cowcfg *c)
+{
+    /* acquire: pairs with the exchange in cowcfg_publish, so the version's
+     * fields are visible.  No announce: the last quiescent state already
+     * told the writer which versions we may hold.  x86: MOV. */
+    return atomic_load_explicit(&c->current, memory_order_acquire);
+}
+
+static inline void cowcfg_qsbr_quiescent(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    /* acquire: pairs with the release store of gen in cowcfg_publish: every
+     * version retired with a tag <= g was swapped out before our later loads
+     * of current, so they cannot return it.  x86: MOV. */
+    uint64_t g = atomic_load_explicit(&c->gen, memory_order_acquire);
+    /* release: our reads of the versions we held happen before the writer's
+     * scan (acquire) sees g and frees them.  x86: MOV. */
+    atomic_store_explicit(&slot->active, g, memory_order_release);
+}
+
+void cowcfg_qsbr_offline(struct cowcfg *c, struct cowcfg_slot *slot);
+void cowcfg_qsbr_online(struct cowcfg *c, struct cowcfg_slot *slot);
+
+/* ---- hazard pointers (COWCFG_HAZARD; cowcfg_hazard.c) --------------------------
+ * A read section protects exactly the version current when it starts; the
+ * slot holds its address.  cowcfg_hazard_read_lock returns it (NULL before
+ * the first publish), valid until cowcfg_hazard_read_unlock. */
+static inline const void *cowcfg_hazard_read_lock(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    if (__builtin_expect((slot->owner != c) |
+                             (atomic_load_explicit(&slot->active, memory_order_relaxed) != 0),
+                         0))
+        cowcfg_misuse(c, slot); /* relaxed: only this thread writes its slot */
+    /* acquire: pairs with the exchange in cowcfg_publish (the fields).  x86: MOV. */
+    void *p = atomic_load_explicit(&c->current, memory_order_acquire);
+    for (;;) {
+        if (c->asymmetric) {
+            /* relaxed: the writer's membarrier, between its swap and its
+             * scan, supplies the store-load fence (the SB shape, cowcfg.c);
+             * the signal fence keeps the compiler from moving the re-load
+             * above the announce.  x86: MOV, no instruction. */
+            atomic_store_explicit(&slot->active, (uintptr_t)p, memory_order_relaxed);
+            atomic_signal_fence(memory_order_seq_cst);
+        } else {
+            /* seq_cst: the announce must be visible before the re-load of
+             * current (SB against the writer's swap and scan).  x86: XCHG. */
+            atomic_store_explicit(&slot->active, (uintptr_t)p, memory_order_seq_cst);
+        }
+        /* seq_cst: the load half of the SB shape.  If current still is p,
+         * any writer that swaps p out later scans after our announce and
+         * keeps p.  x86: MOV. */
+        void *again = atomic_load_explicit(&c->current, memory_order_seq_cst);
+        if (again == p)
+            return p;
+        p = again; /* a publish slipped in: protect the newer one */
+    }
+}
+
+static inline void cowcfg_hazard_read_unlock(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    (void)c;
+    /* release: our reads of the version happen before the writer's scan
+     * (acquire) misses it and frees it.  x86: MOV. */
     atomic_store_explicit(&slot->active, 0, memory_order_release);
 }
 

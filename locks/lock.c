@@ -37,3 +37,13 @@ _Noreturn void lock_fatal(const char *what)
     fprintf(stderr, "fatal error: %s\n", what);
     abort();
 }
+
+_Thread_local char lock_thread_tag;
+
+_Noreturn void lock_owner_fatal(const char *lock_name, uintptr_t holder)
+{
+    fprintf(stderr, "fatal error: %s: %s\n", lock_name,
+            holder ? "unlock by a thread that does not hold the lock"
+                   : "unlock of unlocked lock");
+    abort();
+}

@@ -2,8 +2,10 @@
 #ifndef MEMLAB_LOCK_H
 #define MEMLAB_LOCK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* What a registry entry protects and how it is driven.
  *   LOCK_KIND_MUTEX : lock/unlock give mutual exclusion.
@@ -48,12 +50,24 @@ struct lock_ops {
     void (*thread_enter)(void *lock, void *node);
     void (*thread_exit)(void *lock, void *node);
 
-    /* LOCK_KIND_CONFIG: cfg_get returns the current version; valid until the
-     * caller's read_unlock (or, for a writer, until its unlock).
-     * cfg_publish installs a malloc'd version while holding lock(); the lock
-     * frees the old one once no reader can still hold it. */
-    const void *(*cfg_get)(void *lock);
+    /* LOCK_KIND_CONFIG: cfg_get returns the current version (node: the
+     * caller's, as for read_lock); valid until the caller's read_unlock (or,
+     * for a writer, until its unlock).  cfg_publish installs a malloc'd
+     * version while holding lock(); the lock frees the old one once no
+     * reader can still hold it. */
+    const void *(*cfg_get)(void *lock, void *node);
     void (*cfg_publish)(void *lock, void *version);
+
+    /* Optional, LOCK_KIND_CONFIG: a quiescent state.  The calling thread
+     * (between thread_enter and thread_exit) holds nothing it got from
+     * cfg_get and tells the lock so.  Locks that reclaim by quiescent states
+     * (QSBR: cowcfg_qsbr) free an old version only once every entered
+     * thread has called this (or lock/unlock, or thread_exit) after the
+     * publish that retired it, so a reader must call it regularly, outside
+     * its read sections: one that stops calling it while entered makes the
+     * writers wait.  NULL for locks whose read_unlock says enough; callers
+     * call it when it is not NULL. */
+    void (*quiescent)(void *lock, void *node);
 
     /* Optional: how many threads are waiting for the lock right now (a
      * snapshot), so tests can tell when a thread has queued.  holder_node is
@@ -80,5 +94,55 @@ void *lock_node_new(const struct lock_ops *ops);
  * a bug in the caller: print what happened and abort, as Go's
  * "fatal error: sync: unlock of unlocked mutex" does. */
 _Noreturn void lock_fatal(const char *what);
+
+/* ---- owner checks (xv6's holding()) ------------------------------------------
+ * Every memlab lock keeps a holder word beside its lock word: the thread that
+ * holds it (its lock_self()), or 0 when free.  lock_owner_take runs right
+ * after an acquire succeeds, lock_owner_drop right before the release, so an
+ * unlock of a free lock or by a thread that does not hold it stops in
+ * lock_fatal before it can corrupt the lock word (a ticket unlock of a free
+ * lock would otherwise serve a ticket nobody drew, and the next locker spins
+ * for ever).  Shared (reader) sides have no single owner and are not checked
+ * here.  Cost: a store and a load on a line the holder already owns in the
+ * fast path (make bench, owner_check/; notes/sync.md).  Build with
+ * -DMEMLAB_LOCK_CHECKS=0 to compile them out. */
+#ifndef MEMLAB_LOCK_CHECKS
+#define MEMLAB_LOCK_CHECKS 1
+#endif
+
+/* The calling thread's identity: the address of one of its thread-local
+ * bytes, distinct for every live thread and never 0.  Within the program
+ * (initial- or local-exec TLS) it is one load from the thread pointer. */
+extern _Thread_local char lock_thread_tag;
+static inline uintptr_t lock_self(void) { return (uintptr_t)&lock_thread_tag; }
+
+_Noreturn void lock_owner_fatal(const char *lock_name, uintptr_t holder);
+
+/* relaxed: only the holder writes holder while it holds the lock; the lock
+ * word's release/acquire orders one holder's store of 0 before the next
+ * holder's store of itself, so the holder always reads its own value.  A
+ * thread that does not hold the lock may read a stale value, which is still
+ * not itself: the check cannot pass wrongly.  x86: MOV. */
+static inline void lock_owner_take(atomic_uintptr_t *holder)
+{
+#if MEMLAB_LOCK_CHECKS
+    atomic_store_explicit(holder, lock_self(), memory_order_relaxed);
+#else
+    (void)holder;
+#endif
+}
+
+static inline void lock_owner_drop(atomic_uintptr_t *holder, const char *lock_name)
+{
+#if MEMLAB_LOCK_CHECKS
+    uintptr_t who = atomic_load_explicit(holder, memory_order_relaxed); /* relaxed: see take */
+    if (__builtin_expect(who != lock_self(), 0))
+        lock_owner_fatal(lock_name, who);
+    atomic_store_explicit(holder, 0, memory_order_relaxed);
+#else
+    (void)holder;
+    (void)lock_name;
+#endif
+}
 
 #endif

@@ -113,9 +113,9 @@ static void print_table(const struct stress_config *c, const struct stress_resul
     for (unsigned i = 0; i < r->threads; i++)
         printf(" %llu", (unsigned long long)r->per_thread[i]);
     printf("\n");
-    printf("  Jain index    %12.4f  (whole run; 1 = every thread equal, %.3f = one thread took all)\n",
+    printf("  Jain index    %12.4f  (all threads running; 1 = all equal, %.3f = one took all)\n",
            r->jain, 1.0 / r->threads);
-    printf("  Jain, %2d ms   %12.4f  (mean over %u windows of %d ms: short-term fairness)\n",
+    printf("  Jain, %2d ms   %12.4f  (%u windows of %d ms, weighted by acquisitions)\n",
            STRESS_WINDOW_MS, r->jain_window, r->windows, STRESS_WINDOW_MS);
     printf("  handoffs      %12llu  (%.1f %% of exclusive acquisitions changed the owner)\n",
            (unsigned long long)r->handoffs,
@@ -139,6 +139,9 @@ static void print_json(const struct stress_config *c, const struct stress_result
            (unsigned long long)r->writes, r->max_readers);
     for (unsigned i = 0; i < r->threads; i++)
         printf("%s%llu", i ? "," : "", (unsigned long long)r->per_thread[i]);
+    printf("],\"repeats\":[");
+    for (unsigned i = 0; i < r->threads; i++)
+        printf("%s%llu", i ? "," : "", (unsigned long long)r->repeats[i]);
     printf("],\"jain\":%.6f,\"jain_window\":%.6f,\"window_ms\":%d,\"handoffs\":%llu,"
            "\"wait_p50_ns\":%llu,\"wait_p99_ns\":%llu,\"wait_p999_ns\":%llu,\"max_wait_ns\":%llu,"
            "\"violations\":%llu}\n",

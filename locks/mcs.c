@@ -21,12 +21,14 @@ struct mcs_node {
 
 struct mcs {
     _Atomic(struct mcs_node *) tail;
+    atomic_uintptr_t holder; /* owner check (lock.h) */
 };
 
 static int mcs_init(void *l)
 {
     struct mcs *m = l;
     atomic_init(&m->tail, NULL);
+    atomic_init(&m->holder, 0);
     return 0;
 }
 
@@ -48,8 +50,10 @@ static void mcs_lock(void *l, void *node)
      * half of our predecessor's exchange so its node is initialised before we
      * link into it.  x86: XCHG. */
     struct mcs_node *pred = atomic_exchange_explicit(&m->tail, me, memory_order_acq_rel);
-    if (!pred)
+    if (!pred) {
+        lock_owner_take(&m->holder);
         return; /* queue was empty: we hold the lock */
+    }
     /* release: our predecessor's unlock reads next with acquire and then
      * clears our waiting flag; our reset must be visible first.  x86: MOV. */
     atomic_store_explicit(&pred->next, me, memory_order_release);
@@ -57,6 +61,7 @@ static void mcs_lock(void *l, void *node)
      * predecessor's critical section happens before ours.  x86: MOV. */
     while (atomic_load_explicit(&me->waiting, memory_order_acquire))
         cpu_relax();
+    lock_owner_take(&m->holder);
 }
 
 static bool mcs_trylock(void *l, void *node)
@@ -68,15 +73,20 @@ static bool mcs_trylock(void *l, void *node)
     /* acq_rel on success: acquire pairs with the releasing CAS in mcs_unlock
      * that emptied the queue; release publishes our reset node.  relaxed on
      * failure: we learn only that the lock is taken.  x86: LOCK CMPXCHG. */
-    return atomic_compare_exchange_strong_explicit(&m->tail, &expected, me,
-                                                   memory_order_acq_rel,
-                                                   memory_order_relaxed);
+    if (!atomic_compare_exchange_strong_explicit(&m->tail, &expected, me,
+                                                 memory_order_acq_rel, memory_order_relaxed))
+        return false;
+    lock_owner_take(&m->holder);
+    return true;
 }
 
 static void mcs_unlock(void *l, void *node)
 {
     struct mcs *m = l;
     struct mcs_node *me = node;
+    /* Before anything else: an unlock of a free lock would wait for ever
+     * for a successor to link in behind a node that is not queued. */
+    lock_owner_drop(&m->holder, "mcs");
     /* acquire: pairs with the release store of pred->next in mcs_lock, so
      * the successor's reset of its node is visible before we write it. */
     struct mcs_node *succ = atomic_load_explicit(&me->next, memory_order_acquire);

@@ -29,6 +29,7 @@ enum { UNLOCKED = 0, LOCKED = 1, QUEUED = 2 };
 
 struct mutex_handoff {
     atomic_uint word;
+    atomic_uintptr_t holder; /* owner check (lock.h) */
     struct waitq q;
 };
 
@@ -36,6 +37,7 @@ static int handoff_init(void *l)
 {
     struct mutex_handoff *m = l;
     atomic_init(&m->word, UNLOCKED);
+    atomic_init(&m->holder, 0);
     waitq_init(&m->q);
     return 0;
 }
@@ -60,7 +62,11 @@ static bool take_free(struct mutex_handoff *m)
 static bool handoff_trylock(void *l, void *node)
 {
     (void)node;
-    return take_free(l);
+    struct mutex_handoff *m = l;
+    if (!take_free(m))
+        return false;
+    lock_owner_take(&m->holder);
+    return true;
 }
 
 /* With the guard held: either take the lock (true) or mark it QUEUED so that
@@ -89,10 +95,8 @@ static bool take_or_mark_queued(struct mutex_handoff *m)
     }
 }
 
-static void handoff_lock(void *l, void *node)
+static void acquire(struct mutex_handoff *m)
 {
-    (void)node;
-    struct mutex_handoff *m = l;
     if (take_free(m))
         return; /* uncontended: one CAS */
     struct waitq_node me;
@@ -105,6 +109,14 @@ static void handoff_lock(void *l, void *node)
     waitq_unlock(&m->q);
     /* Returns once handoff_unlock has granted us the lock: we own it. */
     waitq_park(&me);
+}
+
+static void handoff_lock(void *l, void *node)
+{
+    (void)node;
+    struct mutex_handoff *m = l;
+    acquire(m);
+    lock_owner_take(&m->holder);
 }
 
 /* The word is QUEUED, and only we, the holder, may change QUEUED: hand the
@@ -132,6 +144,7 @@ static void handoff_unlock(void *l, void *node)
 {
     (void)node;
     struct mutex_handoff *m = l;
+    lock_owner_drop(&m->holder, "mutex_handoff");
     unsigned expected = LOCKED;
     /* release on success: our critical section happens before the next
      * take_free (acquire) that finds the lock free.  relaxed on failure: we

@@ -75,6 +75,7 @@ struct hybrid_sema {
 
 struct mutex_hybrid {
     atomic_uint state;
+    atomic_uintptr_t holder; /* owner check (lock.h) */
     bool multicore; /* written by init only: spinning is pointless on one CPU */
     _Atomic(uint64_t) starvation_entered, starvation_left;
     /* Its own line, so that spinners polling state do not fight sleepers
@@ -259,11 +260,10 @@ static void hybrid_lock(void *l, void *node)
     /* acquire: pairs with the release fetch_sub in hybrid_unlock.  Only a
      * wholly idle word (no waiters, no flags) takes this path.
      * x86: LOCK CMPXCHG. */
-    if (atomic_compare_exchange_strong_explicit(&m->state, &expected, LOCKED,
-                                                memory_order_acquire,
-                                                memory_order_relaxed))
-        return;
-    hybrid_lock_slow(m);
+    if (!atomic_compare_exchange_strong_explicit(&m->state, &expected, LOCKED,
+                                                 memory_order_acquire, memory_order_relaxed))
+        hybrid_lock_slow(m);
+    lock_owner_take(&m->holder);
 }
 
 static bool hybrid_trylock(void *l, void *node)
@@ -275,9 +275,11 @@ static bool hybrid_trylock(void *l, void *node)
     if (old & (LOCKED | STARVING))
         return false; /* held, or being handed to a waiter */
     /* acquire: pairs with hybrid_unlock, as in hybrid_lock.  x86: LOCK CMPXCHG. */
-    return atomic_compare_exchange_strong_explicit(&m->state, &old, old | LOCKED,
-                                                   memory_order_acquire,
-                                                   memory_order_relaxed);
+    if (!atomic_compare_exchange_strong_explicit(&m->state, &old, old | LOCKED,
+                                                 memory_order_acquire, memory_order_relaxed))
+        return false;
+    lock_owner_take(&m->holder);
+    return true;
 }
 
 /* ---- unlock -------------------------------------------------------------- */
@@ -309,6 +311,7 @@ static void hybrid_unlock(void *l, void *node)
 {
     (void)node;
     struct mutex_hybrid *m = l;
+    lock_owner_drop(&m->holder, "mutex_hybrid");
     /* release: our critical section happens before the next acquirer's CAS
      * (hybrid_lock, hybrid_lock_slow, hybrid_trylock), which reads this
      * value or a later one written by another RMW in its release sequence.
@@ -330,6 +333,7 @@ static int hybrid_init(void *l)
 {
     struct mutex_hybrid *m = l;
     atomic_init(&m->state, 0);
+    atomic_init(&m->holder, 0);
     m->multicore = online_cpus() > 1;
     atomic_init(&m->starvation_entered, 0);
     atomic_init(&m->starvation_left, 0);

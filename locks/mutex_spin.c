@@ -28,6 +28,7 @@ struct mutex_spin {
      * x86: plain MOVs. */
     atomic_int spin_estimate;
     int multi_cpu;
+    atomic_uintptr_t holder; /* owner check (lock.h) */
 };
 
 static int spin_init(void *l)
@@ -36,6 +37,7 @@ static int spin_init(void *l)
     mutex_barging_init(&m->inner);
     atomic_init(&m->spin_estimate, 0);
     m->multi_cpu = online_cpus() > 1;
+    atomic_init(&m->holder, 0);
     return 0;
 }
 
@@ -61,10 +63,8 @@ static bool spin_for_lock(struct mutex_spin *m)
     return false;
 }
 
-static void spin_lock(void *l, void *node)
+static void spin_lock_inner(struct mutex_spin *m)
 {
-    (void)node;
-    struct mutex_spin *m = l;
     if (mutex_barging_trylock(&m->inner))
         return;
     if (m->multi_cpu && spin_for_lock(m))
@@ -72,16 +72,30 @@ static void spin_lock(void *l, void *node)
     mutex_barging_lock(&m->inner); /* park on the futex */
 }
 
+static void spin_lock(void *l, void *node)
+{
+    (void)node;
+    struct mutex_spin *m = l;
+    spin_lock_inner(m);
+    lock_owner_take(&m->holder);
+}
+
 static void spin_unlock(void *l, void *node)
 {
     (void)node;
-    mutex_barging_unlock(&((struct mutex_spin *)l)->inner);
+    struct mutex_spin *m = l;
+    lock_owner_drop(&m->holder, "mutex_spin");
+    mutex_barging_unlock(&m->inner);
 }
 
 static bool spin_trylock(void *l, void *node)
 {
     (void)node;
-    return mutex_barging_trylock(&((struct mutex_spin *)l)->inner);
+    struct mutex_spin *m = l;
+    if (!mutex_barging_trylock(&m->inner))
+        return false;
+    lock_owner_take(&m->holder);
+    return true;
 }
 
 const struct lock_ops mutex_spin_ops = {

@@ -10,7 +10,7 @@
 
 extern const struct lock_ops tas_ops, ttas_ops, ticket_ops, mcs_ops, mutex_barging_ops,
     mutex_handoff_ops, mutex_spin_ops, mutex_hybrid_ops, rwlock_ops, rwlock_readpref_ops,
-    cowcfg_ops;
+    cowcfg_ops, cowcfg_qsbr_ops, cowcfg_hazard_ops;
 extern const struct lock_ops pthread_mutex_ops, pthread_mutex_adaptive_ops, pthread_spin_ops,
     pthread_rwlock_ops, pthread_rwlock_writepref_ops;
 
@@ -27,6 +27,8 @@ const struct lock_ops *const lock_registry[] = {
     &rwlock_ops,
     &rwlock_readpref_ops,
     &cowcfg_ops,
+    &cowcfg_qsbr_ops,
+    &cowcfg_hazard_ops,
     /* glibc baselines */
     &pthread_mutex_ops,
     &pthread_mutex_adaptive_ops,

@@ -60,6 +60,7 @@ enum { READERS_SHIFT = 0, RWAIT_SHIFT = 20, WWAIT_SHIFT = 40 };
 
 struct rwlock {
     _Atomic uint64_t state;
+    atomic_uintptr_t holder; /* owner check of the writer side (lock.h) */
     atomic_uint reader_seq; /* futex word readers sleep on */
     atomic_uint writer_seq; /* futex word writers sleep on */
     bool prefer_writers;    /* set by init, read-only after */
@@ -210,10 +211,8 @@ static void rw_read_unlock(void *l, void *node)
         wake_writer(rw);
 }
 
-static bool rw_trylock(void *l, void *node)
+static bool try_write(struct rwlock *rw)
 {
-    (void)node;
-    struct rwlock *rw = l;
     /* relaxed: a guess that enter_write's CAS checks. */
     uint64_t s = atomic_load_explicit(&rw->state, memory_order_relaxed);
     while (writer_may_enter(s)) {
@@ -226,17 +225,30 @@ static bool rw_trylock(void *l, void *node)
     return false;
 }
 
+static bool rw_trylock(void *l, void *node)
+{
+    (void)node;
+    struct rwlock *rw = l;
+    if (!try_write(rw))
+        return false;
+    lock_owner_take(&rw->holder);
+    return true;
+}
+
 static void rw_lock(void *l, void *node)
 {
-    if (rw_trylock(l, node))
-        return; /* the uncontended path: one load, one CAS, no syscall */
-    write_lock_slow(l);
+    (void)node;
+    struct rwlock *rw = l;
+    if (!try_write(rw)) /* the uncontended path: one load, one CAS, no syscall */
+        write_lock_slow(rw);
+    lock_owner_take(&rw->holder);
 }
 
 static void rw_unlock(void *l, void *node)
 {
     (void)node;
     struct rwlock *rw = l;
+    lock_owner_drop(&rw->holder, rw->prefer_writers ? "rwlock" : "rwlock_readpref");
     /* release: our section happens before the next acquire CAS in
      * enter_read or enter_write.  x86: LOCK XADD. */
     uint64_t old = atomic_fetch_sub_explicit(&rw->state, WRITER, memory_order_release);
@@ -267,6 +279,7 @@ static unsigned rw_waiters(void *l, void *holder_node)
 static void rw_init_common(struct rwlock *rw, bool prefer_writers)
 {
     atomic_init(&rw->state, 0);
+    atomic_init(&rw->holder, 0);
     atomic_init(&rw->reader_seq, 0);
     atomic_init(&rw->writer_seq, 0);
     rw->prefer_writers = prefer_writers;

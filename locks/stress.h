@@ -24,19 +24,32 @@ struct stress_config {
 /* What happened.  Exclusive sections check a plain (non-atomic) owner field
  * and counter, so a broken lock shows up here as violations and, under
  * ThreadSanitizer, as a data race report. */
+/* The measured interval starts once every thread is past the start line and
+ * ends at the stop signal: per_thread, total, seconds and the Jain figures
+ * describe it (threads that the scheduler starts first have the lock to
+ * themselves until the others arrive, which says nothing about the lock).
+ * reads, writes, handoffs, waits and violations count the whole run. */
 struct stress_result {
     unsigned threads;
-    uint64_t per_thread[STRESS_MAX_THREADS]; /* operations each thread completed */
-    uint64_t total, reads, writes;
+    uint64_t per_thread[STRESS_MAX_THREADS]; /* operations each thread completed (interval) */
+    uint64_t repeats[STRESS_MAX_THREADS];    /* of per_thread's exclusive acquisitions, those that
+                                              * followed the thread's own, nobody else holding the
+                                              * lock in between; for a FIFO lock each one means no
+                                              * other thread was waiting when it released: not
+                                              * unfairness, but others not asking */
+    uint64_t total;                          /* sum of per_thread */
+    uint64_t reads, writes;                  /* whole run */
     uint64_t handoffs;      /* times the exclusive owner changed from one thread to another */
     uint64_t max_wait_ns;   /* longest time from asking for the lock to holding it */
     uint64_t wait_p50_ns, wait_p99_ns, wait_p999_ns; /* wait percentiles, within 6 % (hist.h) */
     uint64_t violations;    /* mutual exclusion broken, torn or stale config, lost update */
     unsigned max_readers;   /* most readers seen inside together */
-    double seconds;         /* measured wall time of the run */
+    double seconds;         /* wall time of the measured interval */
     double jain;            /* Jain fairness index of per_thread: 1/n (one thread did all) .. 1 (equal) */
-    double jain_window;     /* mean Jain index over STRESS_WINDOW_NS windows: short-term fairness,
-                             * which a long run's total hides (the scheduler evens totals out) */
+    double jain_window;     /* Jain index of each STRESS_WINDOW_MS window, averaged weighting each
+                             * window by its operations: the short-term fairness an average
+                             * acquisition saw, which a long run's total can hide (the scheduler
+                             * evens totals out) */
     unsigned windows;       /* how many windows went into jain_window */
 };
 

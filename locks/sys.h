@@ -83,4 +83,17 @@ static inline uint64_t xorshift64(uint64_t *state)
     return *state = x;
 }
 
+/* single_writer_add(obj, delta): *obj += delta for an atomic counter that
+ * exactly one thread writes (or only threads that hold one mutex) while any
+ * thread may read it.  A relaxed load and a relaxed store, not a fetch-add:
+ * with one writer nobody can slip an update in between, so the locked
+ * read-modify-write (LOCK XADD on x86, ~20 cycles and a cache-line lock) buys
+ * nothing; x86: MOV, ADD, MOV.  relaxed, both: the counter is a number to
+ * report and orders nothing; a reader sees some recent value, never a torn
+ * one.  Type-generic like the atomic_* operations it is made of (a macro for
+ * that reason only): works on every atomic integer type. */
+#define single_writer_add(obj, delta)                                                          \
+    atomic_store_explicit((obj), atomic_load_explicit((obj), memory_order_relaxed) + (delta),  \
+                          memory_order_relaxed)
+
 #endif

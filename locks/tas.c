@@ -12,12 +12,14 @@
 
 struct tas {
     atomic_bool held;
+    atomic_uintptr_t holder; /* owner check (lock.h) */
 };
 
 static int tas_init(void *l)
 {
     struct tas *t = l;
     atomic_init(&t->held, false);
+    atomic_init(&t->holder, 0);
     return 0;
 }
 
@@ -27,7 +29,10 @@ static bool tas_trylock(void *l, void *node)
     struct tas *t = l;
     /* acquire: the critical section's accesses may not move above this
      * exchange; pairs with the release store in tas_unlock.  x86: XCHG. */
-    return !atomic_exchange_explicit(&t->held, true, memory_order_acquire);
+    if (atomic_exchange_explicit(&t->held, true, memory_order_acquire))
+        return false;
+    lock_owner_take(&t->holder);
+    return true;
 }
 
 static void tas_lock(void *l, void *node)
@@ -40,6 +45,7 @@ static void tas_unlock(void *l, void *node)
 {
     (void)node;
     struct tas *t = l;
+    lock_owner_drop(&t->holder, "tas");
     /* release: the critical section's accesses may not move below this
      * store; pairs with the acquire exchange in tas_trylock.  x86: plain MOV
      * (TSO already keeps earlier loads and stores before a store). */

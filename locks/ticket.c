@@ -18,6 +18,7 @@
 struct ticket {
     atomic_uint next;
     atomic_uint owner;
+    atomic_uintptr_t holder; /* owner check (lock.h) */
 };
 
 static int ticket_init(void *l)
@@ -25,6 +26,7 @@ static int ticket_init(void *l)
     struct ticket *t = l;
     atomic_init(&t->next, 0);
     atomic_init(&t->owner, 0);
+    atomic_init(&t->holder, 0);
     return 0;
 }
 
@@ -39,6 +41,7 @@ static void ticket_lock(void *l, void *node)
      * previous holder's critical section happens before ours.  x86: MOV. */
     while (atomic_load_explicit(&t->owner, memory_order_acquire) != mine)
         cpu_relax();
+    lock_owner_take(&t->holder);
 }
 
 static bool ticket_trylock(void *l, void *node)
@@ -55,15 +58,20 @@ static bool ticket_trylock(void *l, void *node)
      * moved past next, so we hold the lock.  Relaxed on both paths: the
      * acquire load of owner above already ordered us after the last holder.
      * x86: LOCK CMPXCHG. */
-    return atomic_compare_exchange_strong_explicit(&t->next, &ticket, ticket + 1,
-                                                   memory_order_relaxed,
-                                                   memory_order_relaxed);
+    if (!atomic_compare_exchange_strong_explicit(&t->next, &ticket, ticket + 1,
+                                                 memory_order_relaxed, memory_order_relaxed))
+        return false;
+    lock_owner_take(&t->holder);
+    return true;
 }
 
 static void ticket_unlock(void *l, void *node)
 {
     (void)node;
     struct ticket *t = l;
+    /* Before anything else: a free lock's unlock would serve a ticket
+     * nobody drew, and the next locker would spin for ever. */
+    lock_owner_drop(&t->holder, "ticket");
     /* relaxed: only the holder writes owner, so reading our own last write
      * needs no ordering. */
     unsigned served = atomic_load_explicit(&t->owner, memory_order_relaxed);

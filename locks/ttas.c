@@ -17,12 +17,14 @@ enum { BACKOFF_MIN = 4, BACKOFF_MAX = 1024 }; /* in PAUSE instructions */
 
 struct ttas {
     atomic_bool held;
+    atomic_uintptr_t holder; /* owner check (lock.h) */
 };
 
 static int ttas_init(void *l)
 {
     struct ttas *t = l;
     atomic_init(&t->held, false);
+    atomic_init(&t->holder, 0);
     return 0;
 }
 
@@ -31,7 +33,10 @@ static bool ttas_trylock(void *l, void *node)
     (void)node;
     struct ttas *t = l;
     /* acquire: pairs with the release store in ttas_unlock.  x86: XCHG. */
-    return !atomic_exchange_explicit(&t->held, true, memory_order_acquire);
+    if (atomic_exchange_explicit(&t->held, true, memory_order_acquire))
+        return false;
+    lock_owner_take(&t->holder);
+    return true;
 }
 
 static void ttas_lock(void *l, void *node)
@@ -57,6 +62,7 @@ static void ttas_unlock(void *l, void *node)
 {
     (void)node;
     struct ttas *t = l;
+    lock_owner_drop(&t->holder, "ttas");
     /* release: pairs with the acquire exchange in ttas_trylock.  x86: MOV. */
     atomic_store_explicit(&t->held, false, memory_order_release);
 }

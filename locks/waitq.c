@@ -53,14 +53,10 @@ void waitq_lock(struct waitq *q) { mutex_barging_lock(&q->guard); }
 
 void waitq_unlock(struct waitq *q) { mutex_barging_unlock(&q->guard); }
 
-/* relaxed, both: len is written only under the guard, which orders the
- * writers, so a load and a store (not an atomic add) suffice.  It is atomic
- * only so that waitq_len may read it without the guard.  x86: MOV, MOV. */
-static void len_add(struct waitq *q, int delta)
-{
-    unsigned n = atomic_load_explicit(&q->len, memory_order_relaxed);
-    atomic_store_explicit(&q->len, n + (unsigned)delta, memory_order_relaxed);
-}
+/* len is written only under the guard (one writer at a time: sys.h,
+ * single_writer_add); it is atomic only so that waitq_len may read it
+ * without the guard. */
+static void len_add(struct waitq *q, int delta) { single_writer_add(&q->len, (unsigned)delta); }
 
 /* The node's owner writes it here, under the guard; the popper reads it
  * under the guard later, so the guard orders these plain writes.  granted

@@ -23,8 +23,7 @@
 
 static void counter_inc(atomic_uint_least64_t *n)
 {
-    /* relaxed: only the writer (under the mutex) writes it; others read a number. */
-    atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) + 1, memory_order_relaxed);
+    single_writer_add(n, 1); /* only the writer, under the mutex, writes it (sys.h) */
 }
 
 void cfgswap_init(struct cfgswap *c, void (*free_fn)(void *version))

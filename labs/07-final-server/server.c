@@ -97,12 +97,12 @@ struct worker {
 
 static void bump(atomic_uint_least64_t *c, uint64_t by)
 {
-    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by, memory_order_relaxed);
+    single_writer_add(c, by); /* sys.h */
 }
 
 static void gauge(atomic_int_least64_t *g, int64_t by)
 {
-    atomic_store_explicit(g, atomic_load_explicit(g, memory_order_relaxed) + by, memory_order_relaxed);
+    single_writer_add(g, by); /* sys.h */
 }
 
 void server_totals(struct server *s, struct server_totals *t)

@@ -7,6 +7,11 @@
  * function also counts frees per sequence number: each version must be freed
  * exactly once, and LeakSanitizer (ASan build) checks nothing is left over.
  *
+ * Every test runs once per reclamation scheme (epochs, QSBR, hazard pointers:
+ * cowcfg.h), through the scheme's own read side (t_read_lock, t_get,
+ * t_read_unlock below); where the schemes differ on purpose (what a parked
+ * reader holds back), each test states both expectations.
+ *
  * Every wait has a deadline: a test that would hang fails with a message
  * instead, and a watchdog thread aborts the program if a thread is stuck
  * where no deadline reaches (inside the library).
@@ -26,7 +31,48 @@
 #include "locks/lock.h"
 #include "locks/sys.h"
 
-extern const struct lock_ops cowcfg_ops;
+/* ---- the scheme under test, and its read side ---------------------------------- */
+
+struct scheme {
+    const char *name; /* its registry entry */
+    enum cowcfg_scheme id;
+};
+static const struct scheme schemes[] = {
+    {"cowcfg", COWCFG_EPOCH},
+    {"cowcfg_qsbr", COWCFG_QSBR},
+    {"cowcfg_hazard", COWCFG_HAZARD},
+};
+static const struct scheme *scheme = &schemes[0]; /* set by each test's setup */
+
+/* A read section in the scheme's terms.  QSBR has no bracket: the section
+ * ends with a quiescent state, which is what the end of a section promises. */
+static void t_read_lock(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    if (scheme->id == COWCFG_EPOCH)
+        cowcfg_read_lock(c, slot);
+    else if (scheme->id == COWCFG_HAZARD)
+        cowcfg_hazard_read_lock(c, slot);
+}
+
+static const void *t_get(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    if (scheme->id == COWCFG_EPOCH)
+        return cowcfg_get(c);
+    if (scheme->id == COWCFG_QSBR)
+        return cowcfg_qsbr_get(c);
+    /* the protected pointer read_lock announced; relaxed: our own slot */
+    return (const void *)(uintptr_t)atomic_load_explicit(&slot->active, memory_order_relaxed);
+}
+
+static void t_read_unlock(struct cowcfg *c, struct cowcfg_slot *slot)
+{
+    if (scheme->id == COWCFG_EPOCH)
+        cowcfg_read_unlock(c, slot);
+    else if (scheme->id == COWCFG_QSBR)
+        cowcfg_qsbr_quiescent(c, slot);
+    else
+        cowcfg_hazard_read_unlock(c, slot);
+}
 
 enum { DEADLINE_NS = 10000000000ull, WATCHDOG_NS = 30000000000ull };
 
@@ -104,7 +150,7 @@ static void assert_each_freed_once(uint64_t published)
 static struct cowcfg *cfg_new(void)
 {
     struct cowcfg *c = xaligned_alloc(sizeof *c);
-    cowcfg_init(c, free_version);
+    cowcfg_init_scheme(c, free_version, scheme->id);
     return c;
 }
 
@@ -170,7 +216,7 @@ static void *watchdog_main(void *arg)
 
 static int watchdog_start(void **state)
 {
-    (void)state;
+    scheme = *state;
     watchdog.done = false; /* the previous watchdog thread has been joined */
     return pthread_create(&watchdog.thread, NULL, watchdog_main, NULL);
 }
@@ -203,13 +249,13 @@ static void *park_in_read_section(void *arg)
     struct parked *p = arg;
     struct cowcfg_slot *slot = xaligned_alloc(sizeof *slot);
     cowcfg_reader_register(p->c, slot);
-    cowcfg_read_lock(p->c, slot);
-    const struct version *v = cowcfg_get(p->c);
+    t_read_lock(p->c, slot);
+    const struct version *v = t_get(p->c, slot);
     p->held_seq = v ? v->seq : 0;
     atomic_store(&p->inside, true);
     p->timed_out = !wait_flag(&p->release, DEADLINE_NS);
     p->intact = v && version_intact(v, p->held_seq);
-    cowcfg_read_unlock(p->c, slot);
+    t_read_unlock(p->c, slot);
     atomic_store(&p->left, true);
     cowcfg_reader_unregister(p->c, slot);
     free(slot);
@@ -272,8 +318,8 @@ struct storm_reader {
  * writer retires and tries to free it while it is still in use. */
 static void storm_read_once(struct storm_reader *r, struct cowcfg_slot *slot)
 {
-    cowcfg_read_lock(r->s->c, slot);
-    const struct version *v = cowcfg_get(r->s->c);
+    t_read_lock(r->s->c, slot);
+    const struct version *v = t_get(r->s->c, slot);
     uint64_t seq = v ? v->seq : 0;
     int checks = r->reads % STORM_HOLD_EVERY == 0 ? 50 : 1;
     for (int k = 0; k < checks && v; k++) {
@@ -286,7 +332,7 @@ static void storm_read_once(struct storm_reader *r, struct cowcfg_slot *slot)
         }
         cpu_relax();
     }
-    cowcfg_read_unlock(r->s->c, slot);
+    t_read_unlock(r->s->c, slot);
     if (seq < r->last_seq)
         r->backwards++;
     if (seq != r->last_seq)
@@ -400,6 +446,15 @@ static void readers_see_only_complete_versions(void **state)
 
 enum { HELD_BACK = 10 };
 
+/* Of the HELD_BACK versions retired while a reader sits on version 1, how
+ * many it keeps from being freed: epochs and QSBR keep every version retired
+ * after it entered (or last reported); a hazard pointer keeps only the one it
+ * names. */
+static unsigned kept_by_parked_reader(void)
+{
+    return scheme->id == COWCFG_HAZARD ? 1 : HELD_BACK;
+}
+
 static void every_version_freed_exactly_once(void **state)
 {
     (void)state;
@@ -414,16 +469,18 @@ static void every_version_freed_exactly_once(void **state)
     park_release(p);
     bool timed_out = p->timed_out;
     free(p);
-    /* No publish after the reader left: versions 1..HELD_BACK are still
-     * pending, so destroy must free them along with the current one. */
+    /* No publish after the reader left: what it kept is still pending, so
+     * destroy must free it along with the current one. */
     struct cowcfg_stats st = cowcfg_stats(c);
+    unsigned kept = kept_by_parked_reader();
     print_message("  before destroy: published %llu, freed %llu, pending %llu\n",
                   (unsigned long long)st.published, (unsigned long long)st.freed,
                   (unsigned long long)st.pending);
-    if (timed_out || st.pending != HELD_BACK || st.freed != 0)
-        fail_msg("before destroy: pending %llu (want %d), freed %llu (want 0), reader timed out %d",
-                 (unsigned long long)st.pending, HELD_BACK, (unsigned long long)st.freed,
-                 timed_out);
+    if (timed_out || st.pending != kept || st.freed != HELD_BACK - kept)
+        fail_msg("%s before destroy: pending %llu (want %u), freed %llu (want %u), reader timed "
+                 "out %d",
+                 scheme->name, (unsigned long long)st.pending, kept, (unsigned long long)st.freed,
+                 HELD_BACK - kept, timed_out);
     cfg_destroy_and_check(c);
 }
 
@@ -440,9 +497,11 @@ static void parked_reader_keeps_its_version_alive(void **state)
         fail_msg("parked reader never entered its read section");
     for (uint64_t seq = 2; seq <= HELD_BACK + 1; seq++)
         publish_one(c, seq);
-    /* Epochs hold back everything retired after the reader entered:
-     * versions 1..HELD_BACK, and version 1 is the one it holds. */
+    /* Epochs and QSBR hold back everything retired after the reader
+     * entered: versions 1..HELD_BACK, and version 1 is the one it holds;
+     * a hazard pointer holds back version 1 alone. */
     struct cowcfg_stats held = cowcfg_stats(c);
+    unsigned kept = kept_by_parked_reader();
     unsigned v1_frees = tracker.frees[1];
     park_release(p);
     struct parked got = *p;
@@ -453,11 +512,11 @@ static void parked_reader_keeps_its_version_alive(void **state)
     if (got.held_seq != 1 || got.timed_out)
         fail_msg("parked reader held version %llu (want 1), timed out %d",
                  (unsigned long long)got.held_seq, got.timed_out);
-    if (held.freed != 0 || held.pending != HELD_BACK || v1_frees != 0)
-        fail_msg("while the reader held v1: freed %llu (want 0), pending %llu (want %d), "
+    if (held.freed != HELD_BACK - kept || held.pending != kept || v1_frees != 0)
+        fail_msg("%s while the reader held v1: freed %llu (want %u), pending %llu (want %u), "
                  "v1 freed %u times (want 0)",
-                 (unsigned long long)held.freed, (unsigned long long)held.pending, HELD_BACK,
-                 v1_frees);
+                 scheme->name, (unsigned long long)held.freed, HELD_BACK - kept,
+                 (unsigned long long)held.pending, kept, v1_frees);
     if (!got.intact)
         fail_msg("v1 was damaged while the reader still held it");
 
@@ -533,16 +592,65 @@ static void writer_waits_at_the_pending_bound(void **state)
                   "after it left: pending %llu\n",
                   (unsigned long long)stalled.pending, COWCFG_MAX_PENDING,
                   (unsigned long long)stalled.freed, (unsigned long long)after.pending);
-    if (ran_past || reader_timed_out || stalled.pending != COWCFG_MAX_PENDING + 1 ||
-        stalled.freed != 0)
-        fail_msg("with a reader parked: writer finished %d, pending %llu (want bound+1 = %d, "
+    if (scheme->id == COWCFG_HAZARD) {
+        /* the reader pins v1 alone: the writer never reaches the bound */
+        if (!ran_past || reader_timed_out || stalled.pending != 1 ||
+            stalled.freed != BOUND_VERSIONS - 2)
+            fail_msg("hazard pointers with a reader parked on v1: writer finished %d (want 1), "
+                     "pending %llu (want 1), freed %llu (want %d), reader timed out %d",
+                     ran_past, (unsigned long long)stalled.pending,
+                     (unsigned long long)stalled.freed, BOUND_VERSIONS - 2, reader_timed_out);
+    } else if (ran_past || reader_timed_out || stalled.pending != COWCFG_MAX_PENDING + 1 ||
+               stalled.freed != 0) {
+        fail_msg("%s with a reader parked: writer finished %d, pending %llu (want bound+1 = %d, "
                  "the writer waiting in write_unlock), freed %llu (want 0), reader timed out %d",
-                 ran_past, (unsigned long long)stalled.pending, COWCFG_MAX_PENDING + 1,
-                 (unsigned long long)stalled.freed, reader_timed_out);
+                 scheme->name, ran_past, (unsigned long long)stalled.pending,
+                 COWCFG_MAX_PENDING + 1, (unsigned long long)stalled.freed, reader_timed_out);
+    }
     if (after.pending > COWCFG_MAX_PENDING || after.published != BOUND_VERSIONS)
         fail_msg("after the writer finished: pending %llu (bound %d), published %llu (want %d)",
                  (unsigned long long)after.pending, COWCFG_MAX_PENDING,
                  (unsigned long long)after.published, BOUND_VERSIONS);
+    cfg_destroy_and_check(c);
+}
+
+/* ---- (c'') QSBR: a reader holds back what it has not reported, and nothing offline ---- */
+
+static uint64_t pending_now(struct cowcfg *c) { return cowcfg_stats(c).pending; }
+
+static void qsbr_reports_and_offline_release_versions(void **state)
+{
+    (void)state;
+    tracker_reset(6);
+    struct cowcfg *c = cfg_new();
+    publish_one(c, 1);
+    struct cowcfg_slot *slot = xaligned_alloc(sizeof *slot);
+    cowcfg_reader_register(c, slot); /* online, quiescent as of version 1 */
+    const struct version *v1 = cowcfg_qsbr_get(c);
+    publish_one(c, 2);
+    publish_one(c, 3);
+    uint64_t held = pending_now(c); /* v1, v2: retired after our last report */
+    bool v1_whole = v1 && version_intact(v1, 1);
+    cowcfg_qsbr_quiescent(c, slot); /* we hold nothing now */
+    publish_one(c, 4);
+    uint64_t after_report = pending_now(c); /* v3 only: retired after the report */
+    cowcfg_qsbr_offline(c, slot);
+    publish_one(c, 5);
+    uint64_t offline = pending_now(c); /* nothing: an offline reader holds nothing */
+    cowcfg_qsbr_online(c, slot);
+    publish_one(c, 6);
+    uint64_t back_online = pending_now(c); /* v5: retired after we came back */
+    cowcfg_reader_unregister(c, slot);
+    free(slot);
+    print_message("  pending: %llu before the report, %llu after it, %llu offline, "
+                  "%llu back online\n",
+                  (unsigned long long)held, (unsigned long long)after_report,
+                  (unsigned long long)offline, (unsigned long long)back_online);
+    if (!v1_whole || held != 2 || after_report != 1 || offline != 0 || back_online != 1)
+        fail_msg("QSBR: v1 whole %d (want 1); pending %llu before the report (want 2), %llu after "
+                 "it (want 1), %llu offline (want 0), %llu back online (want 1)",
+                 v1_whole, (unsigned long long)held, (unsigned long long)after_report,
+                 (unsigned long long)offline, (unsigned long long)back_online);
     cfg_destroy_and_check(c);
 }
 
@@ -605,11 +713,11 @@ static void *reader_trip_main(void *arg)
     cowcfg_reader_register(t->c, slot);
     atomic_store(&t->registered, true);
     t->timed_out = !wait_flag(&t->go, DEADLINE_NS);
-    cowcfg_read_lock(t->c, slot);
-    const struct version *v = cowcfg_get(t->c);
+    t_read_lock(t->c, slot);
+    const struct version *v = t_get(t->c, slot);
     t->seq = v ? v->seq : 0;
     t->whole = v && version_intact(v, t->seq);
-    cowcfg_read_unlock(t->c, slot);
+    t_read_unlock(t->c, slot);
     atomic_store(&t->done, true);
     cowcfg_reader_unregister(t->c, slot);
     free(slot);
@@ -655,16 +763,16 @@ static void readers_run_while_a_writer_holds_the_lock(void **state)
 static void ops_adapter_gets_publishes_and_frees(void **state)
 {
     (void)state;
-    const struct lock_ops *ops = &cowcfg_ops;
+    const struct lock_ops *ops = lock_find(scheme->name);
+    assert_non_null(ops);
     assert_int_equal(ops->kind, LOCK_KIND_CONFIG);
-    assert_int_equal(ops->node_size, sizeof(struct cowcfg_slot));
     void *lock = lock_new(ops);
     assert_non_null(lock);
     void *node = lock_node_new(ops);
     ops->thread_enter(lock, node);
 
     ops->read_lock(lock, node);
-    const void *none = ops->cfg_get(lock);
+    const void *none = ops->cfg_get(lock, node);
     ops->read_unlock(lock, node);
     if (none)
         fail_msg("cfg_get before any publish returned %p (want NULL)", none);
@@ -675,7 +783,7 @@ static void ops_adapter_gets_publishes_and_frees(void **state)
 
     if (!ops->trylock(lock, node))
         fail_msg("trylock on a free cowcfg failed");
-    const struct version *v1 = ops->cfg_get(lock);
+    const struct version *v1 = ops->cfg_get(lock, node);
     ops->cfg_publish(lock, version_new(2));
     bool v1_whole = v1 && version_intact(v1, 1); /* valid until unlock */
     ops->unlock(lock, node);
@@ -683,7 +791,7 @@ static void ops_adapter_gets_publishes_and_frees(void **state)
         fail_msg("the writer's version 1 was damaged before its unlock");
 
     ops->read_lock(lock, node);
-    const struct version *v2 = ops->cfg_get(lock);
+    const struct version *v2 = ops->cfg_get(lock, node);
     bool v2_whole = v2 && version_intact(v2, 2);
     ops->read_unlock(lock, node);
     if (!v2_whole)
@@ -696,23 +804,39 @@ static void ops_adapter_gets_publishes_and_frees(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(readers_see_only_complete_versions, watchdog_start,
-                                        watchdog_stop),
-        cmocka_unit_test_setup_teardown(every_version_freed_exactly_once, watchdog_start,
-                                        watchdog_stop),
-        cmocka_unit_test_setup_teardown(parked_reader_keeps_its_version_alive, watchdog_start,
-                                        watchdog_stop),
-        cmocka_unit_test_setup_teardown(writer_waits_at_the_pending_bound, watchdog_start,
-                                        watchdog_stop),
-        cmocka_unit_test_setup_teardown(writer_trylock_excludes_writers, watchdog_start,
-                                        watchdog_stop),
-        cmocka_unit_test_setup_teardown(readers_run_while_a_writer_holds_the_lock, watchdog_start,
-                                        watchdog_stop),
-        cmocka_unit_test_setup_teardown(ops_adapter_gets_publishes_and_frees, watchdog_start,
-                                        watchdog_stop),
+    static const struct {
+        const char *name;
+        CMUnitTestFunction fn;
+        bool only_qsbr; /* quiescent states exist in that scheme alone */
+    } cases[] = {
+        {"readers_see_only_complete_versions", readers_see_only_complete_versions, false},
+        {"every_version_freed_exactly_once", every_version_freed_exactly_once, false},
+        {"parked_reader_keeps_its_version_alive", parked_reader_keeps_its_version_alive, false},
+        {"writer_waits_at_the_pending_bound", writer_waits_at_the_pending_bound, false},
+        {"writer_trylock_excludes_writers", writer_trylock_excludes_writers, false},
+        {"readers_run_while_a_writer_holds_the_lock", readers_run_while_a_writer_holds_the_lock,
+         false},
+        {"qsbr_reports_and_offline_release_versions", qsbr_reports_and_offline_release_versions,
+         true},
+        {"ops_adapter_gets_publishes_and_frees", ops_adapter_gets_publishes_and_frees, false},
     };
-    int failed = cmocka_run_group_tests_name("cowcfg", tests, NULL, NULL);
+    enum { NCASES = sizeof cases / sizeof cases[0], NSCHEMES = sizeof schemes / sizeof schemes[0] };
+    static char names[NCASES * NSCHEMES][96];
+    struct CMUnitTest tests[NCASES * NSCHEMES];
+    size_t n = 0;
+    for (size_t k = 0; k < NSCHEMES; k++)
+        for (size_t i = 0; i < NCASES; i++) {
+            if (cases[i].only_qsbr && schemes[k].id != COWCFG_QSBR)
+                continue;
+            snprintf(names[n], sizeof names[n], "%s/%s", cases[i].name, schemes[k].name);
+            tests[n] = (struct CMUnitTest){.name = names[n],
+                                           .test_func = cases[i].fn,
+                                           .setup_func = watchdog_start,
+                                           .teardown_func = watchdog_stop,
+                                           .initial_state = (void *)&schemes[k]};
+            n++;
+        }
+    int failed = _cmocka_run_group_tests("cowcfg", tests, n, NULL, NULL);
     free(tracker.frees);
     return failed;
 }

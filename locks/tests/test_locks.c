@@ -3,7 +3,10 @@
  * Tests are generated from lock_registry, so a new lock is tested the moment
  * it is registered: mutual exclusion at 2 and at 8 threads (oversubscribed on
  * a 2-core machine), trylock semantics, FIFO order for locks flagged
- * LOCK_FIFO, and no lost wake-ups for locks that sleep.
+ * LOCK_FIFO, no lost wake-ups for locks that sleep, and, for every memlab
+ * lock (the glibc baselines are exempt: misusing them is undefined), a hard
+ * stop in lock_fatal on an unlock of a free lock or by a thread that does not
+ * hold it.  Those run in a child process, so the stop does not end the test.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,10 +14,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "locks/lock.h"
 #include "locks/stress.h"
@@ -257,6 +264,95 @@ static void no_lost_wakeups(void **state)
     lock_free(ops, lock);
 }
 
+/* ---- misuse stops the program (the owner check, lock.h) ---------------------- */
+
+enum { MISUSE_DEADLINE_MS = 10000 };
+
+/* Run misuse(ops) in a child process and insist that it stops with SIGABRT
+ * and a "fatal error" line on stderr within the deadline: not a hang, not a
+ * silent return, not a crash of another kind. */
+static void expect_fatal(const struct lock_ops *ops, void (*misuse)(const struct lock_ops *),
+                         const char *what)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        close(fds[0]);
+        misuse(ops);
+        _exit(0); /* the misuse went unnoticed */
+    }
+    close(fds[1]);
+    char err[2048] = "";
+    size_t len = 0;
+    int status = 0;
+    bool exited = false;
+    uint64_t deadline = now_ns() + MISUSE_DEADLINE_MS * 1000000ull;
+    while (!exited && now_ns() < deadline) {
+        struct pollfd p = {.fd = fds[0], .events = POLLIN};
+        if (poll(&p, 1, 10) > 0 && len + 1 < sizeof err) {
+            ssize_t n = read(fds[0], err + len, sizeof err - 1 - len);
+            if (n > 0)
+                len += (size_t)n;
+        }
+        exited = waitpid(pid, &status, WNOHANG) == pid;
+    }
+    if (!exited) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    ssize_t n;
+    while (len + 1 < sizeof err && (n = read(fds[0], err + len, sizeof err - 1 - len)) > 0)
+        len += (size_t)n;
+    err[len] = 0;
+    close(fds[0]);
+    print_message("  %s, %s: %s", ops->name, what, len ? err : "(nothing on stderr)\n");
+    if (!exited)
+        fail_msg("%s: %s hung for %d ms instead of stopping", ops->name, what,
+                 MISUSE_DEADLINE_MS);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT || !strstr(err, "fatal error"))
+        fail_msg("%s: %s ended with %s %d and stderr \"%s\" (want SIGABRT and a fatal error)",
+                 ops->name, what, WIFSIGNALED(status) ? "signal" : "exit status",
+                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), err);
+}
+
+static void unlock_free_lock(const struct lock_ops *ops)
+{
+    void *lock = lock_new(ops);
+    void *node = lock_node_new(ops);
+    if (ops->thread_enter)
+        ops->thread_enter(lock, node);
+    ops->lock(lock, node);
+    ops->unlock(lock, node);
+    ops->unlock(lock, node); /* the second one must stop */
+}
+
+static void unlock_of_unlocked_stops(void **state)
+{
+    expect_fatal(*state, unlock_free_lock, "unlock of a free lock");
+}
+
+static void unlock_held_elsewhere(const struct lock_ops *ops)
+{
+    void *lock = lock_new(ops);
+    void *node = lock_node_new(ops);
+    if (ops->thread_enter) /* first: a config's registration takes the writer lock */
+        ops->thread_enter(lock, node);
+    struct taker holder = {.ops = ops, .lock = lock};
+    if (pthread_create(&holder.thread, NULL, hold_until_released, &holder) != 0 ||
+        !wait_until(&holder.holding, WATCHDOG_NS))
+        _exit(3);
+    ops->unlock(lock, node); /* not ours: must stop */
+}
+
+static void unlock_by_non_owner_stops(void **state)
+{
+    expect_fatal(*state, unlock_held_elsewhere, "unlock by a thread that does not hold it");
+}
+
 /* ---- one test per (property, lock) ------------------------------------------ */
 
 struct property {
@@ -269,6 +365,7 @@ static bool always(const struct lock_ops *o) { (void)o; return true; }
 static bool has_trylock(const struct lock_ops *o) { return o->trylock != NULL; }
 static bool is_fifo(const struct lock_ops *o) { return (o->flags & LOCK_FIFO) && o->waiters; }
 static bool sleeps(const struct lock_ops *o) { return o->flags & LOCK_SLEEPS; }
+static bool ours(const struct lock_ops *o) { return !(o->flags & LOCK_BASELINE); }
 
 static const struct property properties[] = {
     {"mutual_exclusion_2_threads", mutual_exclusion_2_threads, always},
@@ -276,6 +373,8 @@ static const struct property properties[] = {
     {"trylock_semantics", trylock_semantics, has_trylock},
     {"fifo_order", fifo_order, is_fifo},
     {"no_lost_wakeups", no_lost_wakeups, sleeps},
+    {"unlock_of_unlocked_stops", unlock_of_unlocked_stops, ours},
+    {"unlock_by_non_owner_stops", unlock_by_non_owner_stops, ours},
 };
 
 int main(void)
