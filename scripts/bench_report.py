@@ -944,7 +944,7 @@ def headline(rep, ctx):
 # ctx.br is this module (formatting, plotting, M and Target), ctx.res the
 # lockbench results, ctx.out the output directory, ctx.n the CPUs.  To add a
 # section, add its module name here; the order is the report's order.
-OPTIONAL_SECTIONS = ("report_go",)
+OPTIONAL_SECTIONS = ("report_reclaim", "report_go")
 
 
 def load_sections():

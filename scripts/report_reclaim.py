@@ -153,3 +153,8 @@ def section_reclaim(rep, res, out):
                              f"{_ns(read(v) - read(plain))} of its read.")
     for s in lines:
         rep.para(s)
+
+
+def section(rep, ctx):
+    """The hook scripts/bench_report.py calls for each optional section module."""
+    section_reclaim(rep, ctx.res, ctx.out)
