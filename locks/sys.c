@@ -69,7 +69,7 @@ uint64_t timebase_hz(void)
         return hz;
     hz = arch_timebase_hz();
     if (hz == 0) {
-        uint64_t ns0, t0, ns1, t1;
+        uint64_t ns0 = 0, t0 = 0, ns1 = 0, t1 = 0;
         clock_and_ticks(&ns0, &t0);
         do
             clock_and_ticks(&ns1, &t1);
@@ -141,6 +141,22 @@ int pin_to_cpu(int cpu)
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     return pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+const char *exec_prefix(void)
+{
+    static char buf[512];
+    const char *w = getenv("MEMLAB_EXEC");
+    if (!w || !*w)
+        return "";
+    snprintf(buf, sizeof buf, "%s ", w);
+    return buf;
+}
+
+bool running_emulated(void)
+{
+    const char *w = getenv("MEMLAB_EXEC");
+    return w && *w;
 }
 
 void *xaligned_alloc(size_t size)

@@ -73,6 +73,18 @@ int pin_to_cpu(int cpu);
  * so pinning works inside containers and taskset'd shells. */
 int nth_allowed_cpu(int n);
 
+/* Tests start this build's programs through $MEMLAB_EXEC (the Makefile's
+ * EXEC): empty natively, an emulator such as "qemu-aarch64 -L /" when the
+ * build is for another CPU (make test-arm64; without binfmt_misc nothing
+ * foreign starts by itself).  exec_prefix() is it with a space, or "", to
+ * put in front of a shell command. */
+const char *exec_prefix(void);
+
+/* Whether this process runs under that emulator: the code runs correctly,
+ * but with the host's memory ordering (qemu on x86-64 shows no ARM
+ * reordering) and without ThreadSanitizer. */
+bool running_emulated(void);
+
 /* Memory aligned to a cache line and zeroed; abort()s when out of memory
  * (a teaching lab has nothing sensible to do then). Free with free(). */
 void *xaligned_alloc(size_t size);

@@ -7,7 +7,7 @@ static int run(const char *args, char *out, size_t size)
 {
     char cmd[512];
     const char *build = getenv("MEMLAB_BUILD");
-    snprintf(cmd, sizeof cmd, "%s/bin/forkcow %s 2>&1", build ? build : "build", args);
+    snprintf(cmd, sizeof cmd, "%s%s/bin/forkcow %s 2>&1", exec_prefix(), build ? build : "build", args);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t len = fread(out, 1, size - 1, p);
