@@ -40,6 +40,9 @@
  * pause's own length (up to ~140 cycles) does not become the threads' skew. */
 #define ARCH_PAUSE_TICKS 400
 
+/* The hardware keeps x86-TSO's order: a litmus run may be checked against it. */
+#define ARCH_HARDWARE_TSO 1
+
 #elif defined(__aarch64__)
 
 #define ARCH_NAME "aarch64"
@@ -76,6 +79,11 @@
 /* The counter runs 50-100 times slower than a TSC and every read is already
  * ISB-paced: pause only when more than a couple of ticks are left. */
 #define ARCH_PAUSE_TICKS 2
+
+/* Weaker than x86-TSO (ARMv8: loads and stores to different addresses
+ * reorder freely unless a barrier, acquire or release orders them): MP, LB,
+ * S and 2+2W show here, so a run is checked against the ARMv8 model. */
+#define ARCH_HARDWARE_TSO 0
 
 #else
 #error "memlab runs on x86-64 and aarch64 Linux only (locks/arch.h says what a CPU must provide)"

@@ -11,6 +11,7 @@
 #include "litmus/load.h"
 #include "litmus/parse.h"
 #include "litmus/run.h"
+#include "locks/sys.h"
 
 #ifndef MEMLAB_ROOT
 #define MEMLAB_ROOT "."
@@ -52,6 +53,15 @@ static inline const char *corpus_dir(void)
 static inline void catalog_path(char *buf, size_t size, const char *name)
 {
     snprintf(buf, size, "%s/litmus/tests/%s.litmus", MEMLAB_ROOT, name);
+}
+
+/* Whether the hardware here keeps x86-TSO's order, so that states seen may
+ * be checked against it: on x86-64, and under an emulator on it (qemu-user
+ * keeps the host's order: make test-arm64); not on a real aarch64 CPU,
+ * which shows what TSO forbids (MP, LB, ...). */
+static inline bool hardware_is_tso(void)
+{
+    return ARCH_HARDWARE_TSO || running_emulated();
 }
 
 /* The only timing in these tests: a hang kills the program (and fails the test). */
