@@ -33,7 +33,7 @@ static int outside_tso(const struct lt_test *t, const struct lt_result *r)
 {
     struct lt_model_result tso;
     if (!hardware_is_tso())
-        return 0; /* an aarch64 CPU shows what TSO forbids: the .expected files still judge it */
+        return 0; /* aarch64 (or qemu) shows what TSO forbids (unit.h): the .expected files still judge it */
     if (lt_model_run(t, LT_MODEL_TSO, LT_MODEL_BUDGET, &tso) != 0)
         fail_msg("%s: too large to enumerate (%ld states)", t->name, tso.explored);
     int outside = 0;
