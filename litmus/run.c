@@ -186,6 +186,7 @@ struct runner {
     uint64_t witnesses;             /* witnesses counted before the current batch */
     const char *source;             /* where cur comes from (lt_result.tuned) */
     bool period_fixed;              /* the options or the cache gave the period: no calibration */
+    int resume;                     /* the search position a cut search of an earlier run reached */
     bool finished;
     uint64_t rng;
     uint64_t started_ns, last_progress_ns;
@@ -316,7 +317,7 @@ static void calibrated(struct runner *R)
         R->cur.period = automatic_period(R->cost);
     if (R->tuning) {
         long left = R->opt->iterations - R->done;
-        lt_tuner_start(&R->tuner, &R->cur, R->opt->tune, (long)R->cost, TUNE_BUDGET_NS,
+        lt_tuner_start(&R->tuner, &R->cur, R->opt->tune, (long)R->cost, R->resume, TUNE_BUDGET_NS,
                        (long)((double)left * TUNE_SHARE));
         R->cur = R->tuner.cur;
         R->tuning = !R->tuner.done;
@@ -470,7 +471,8 @@ static void start_setting(struct runner *R, const struct lt_options *o)
     if (!free)
         return;
     struct lt_setting cached;
-    if (o->tune_key && !o->retune && lt_tune_cache_get(o->tune_key, &cached)) {
+    int step = 0;
+    if (o->tune_key && !o->retune && lt_tune_cache_get(o->tune_key, &cached, &step)) {
         if (free & LT_TUNE_PERIOD) {
             R->cur.period = cached.period;
             R->period_fixed = true;
@@ -483,8 +485,11 @@ static void start_setting(struct runner *R, const struct lt_options *o)
             R->cur.shuffle = cached.shuffle;
         if (free & LT_TUNE_RESET)
             R->cur.reset = cached.reset;
-        R->source = "cache";
-        return;
+        if (step >= LT_TUNE_END) {
+            R->source = "cache";
+            return;
+        }
+        R->resume = step;
     }
     R->tuning = true;
     R->source = "search";
@@ -504,7 +509,7 @@ static void largest_setting(const struct runner *R, long *batch, long *stride)
 }
 
 /* The result's account of the settings: what ran after the search, and the
- * search's cost; a finished search's winner goes into the cache. */
+ * search's cost; its winner goes into the cache, flagged if it was cut short. */
 static void finish_setting(struct runner *R, struct lt_result *r)
 {
     const struct lt_tuner *tu = &R->tuner;
@@ -518,8 +523,8 @@ static void finish_setting(struct runner *R, struct lt_result *r)
     r->tune_tried = tu->tried;
     r->tune_instances = tu->used_instances;
     r->tune_seconds = (double)tu->used_ns / 1e9;
-    if (tu->complete && R->opt->tune_key)
-        lt_tune_cache_put(R->opt->tune_key, &tu->best);
+    if (R->opt->tune_key && tu->tried > 0)
+        lt_tune_cache_put(R->opt->tune_key, &tu->best, lt_tuner_position(tu));
 }
 
 int lt_run(const struct lt_test *t, const lt_thread_fn *fns, const struct lt_options *o,

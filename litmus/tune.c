@@ -26,7 +26,8 @@
 /* The order of the search; PERIOD twice (see above). */
 static const unsigned order[] = {LT_TUNE_PERIOD, LT_TUNE_BATCH, LT_TUNE_SHUFFLE, LT_TUNE_RESET,
                                  LT_TUNE_STRIDE, LT_TUNE_PERIOD};
-enum { NDIMS = sizeof order / sizeof order[0], MAX_VALUES = 8, MIN_BATCHES = 3 };
+enum { NDIMS = sizeof order / sizeof order[0], MAX_VALUES = LT_TUNE_VALUES, MIN_BATCHES = 3 };
+_Static_assert(NDIMS == LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
 
 /* A candidate must beat the best so far by this much to replace it. */
 #define MARGIN 1.03
@@ -90,7 +91,11 @@ static void advance(struct lt_tuner *tu)
         if (tu->dim >= 0 && (tu->free & order[tu->dim])) {
             struct lt_setting vals[MAX_VALUES];
             int n = values(tu, order[tu->dim], &tu->best, vals);
-            for (tu->cand++; tu->cand < n; tu->cand++) {
+            if (++tu->cand == 0 && tu->resume_cand > 0) { /* the best measured again: skip what was done */
+                tu->cand = tu->resume_cand;
+                tu->resume_cand = 0;
+            }
+            for (; tu->cand < n; tu->cand++) {
                 if (!same(&vals[tu->cand], &tu->best)) {
                     tu->cur = vals[tu->cand];
                     return;
@@ -111,7 +116,7 @@ static void advance(struct lt_tuner *tu)
     }
 }
 
-void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost,
+void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost, int first,
                     uint64_t budget_ns, long budget_instances)
 {
     memset(tu, 0, sizeof *tu);
@@ -121,9 +126,19 @@ void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigne
     tu->budget_ns = budget_ns;
     tu->budget_instances = budget_instances;
     tu->best = tu->cur = *start;
-    tu->dim = -1;
-    tu->cand = 0;
+    if (first < 0 || first > LT_TUNE_END)
+        first = 0;
+    tu->dim = first / MAX_VALUES - 1;
+    tu->cand = MAX_VALUES; /* nothing left of the step before the first */
+    tu->resume_cand = first % MAX_VALUES;
     advance(tu);
+}
+
+int lt_tuner_position(const struct lt_tuner *tu)
+{
+    if (tu->complete || tu->dim >= NDIMS)
+        return LT_TUNE_END;
+    return tu->dim * MAX_VALUES + (tu->cand < 0 ? 0 : tu->cand);
 }
 
 /* The slice's witnesses per second, leaving out preempted batches; instances
@@ -271,25 +286,27 @@ static bool cache_path(char *buf, size_t size, bool make_dirs)
     return true;
 }
 
-/* One line: KEY period batch stride shuffle reset. */
-static bool parse_line(const char *line, const char *key, struct lt_setting *s)
+/* One line: KEY period batch stride shuffle reset position. */
+static bool parse_line(const char *line, const char *key, struct lt_setting *s, int *position)
 {
     size_t k = strlen(key);
     if (strncmp(line, key, k) != 0 || line[k] != ' ')
         return false;
     long period, batch, stride;
-    int shuffle, reset;
-    if (sscanf(line + k + 1, "%ld %ld %ld %d %d", &period, &batch, &stride, &shuffle, &reset) != 5)
+    int shuffle, reset, done;
+    if (sscanf(line + k + 1, "%ld %ld %ld %d %d %d", &period, &batch, &stride, &shuffle, &reset, &done) != 6 ||
+        done < 0 || done > LT_TUNE_END)
         return false;
     if (period < 0 || period > 2000000 || batch < 1 || batch > LT_TUNE_MAX_BATCH || stride < 1 ||
         stride > LT_TUNE_MAX_STRIDE || (shuffle != 0 && shuffle != 1) || reset < LT_RESET_READER ||
         reset > LT_RESET_FIRST)
         return false;
     *s = (struct lt_setting){period, batch, stride, shuffle, (enum lt_reset)reset};
+    *position = done;
     return true;
 }
 
-bool lt_tune_cache_get(const char *key, struct lt_setting *s)
+bool lt_tune_cache_get(const char *key, struct lt_setting *s, int *position)
 {
     char path[4096], line[1024];
     if (!cache_path(path, sizeof path, false))
@@ -299,14 +316,14 @@ bool lt_tune_cache_get(const char *key, struct lt_setting *s)
         return false;
     bool found = false;
     while (fgets(line, sizeof line, f))
-        found |= parse_line(line, key, s); /* the last line for a key wins */
+        found |= parse_line(line, key, s, position); /* the last line for a key wins */
     fclose(f);
     return found;
 }
 
 /* Rewrite the file without key's old lines, then append the new one, through
  * a temporary file renamed over it: a reader never sees half a file. */
-void lt_tune_cache_put(const char *key, const struct lt_setting *s)
+void lt_tune_cache_put(const char *key, const struct lt_setting *s, int position)
 {
     char path[4096], tmp[4200], line[1024];
     if (!cache_path(path, sizeof path, true))
@@ -326,7 +343,8 @@ void lt_tune_cache_put(const char *key, const struct lt_setting *s)
     }
     if (in)
         fclose(in);
-    fprintf(out, "%s %ld %ld %ld %d %d\n", key, s->period, s->batch, s->stride, s->shuffle ? 1 : 0, (int)s->reset);
+    fprintf(out, "%s %ld %ld %ld %d %d %d\n", key, s->period, s->batch, s->stride, s->shuffle ? 1 : 0, (int)s->reset,
+            position);
     if (fclose(out) != 0 || rename(tmp, path) != 0)
         unlink(tmp);
 }

@@ -27,7 +27,10 @@ enum {
     LT_TUNE_ALL = 31
 };
 
-enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_SAMPLES = 64 };
+/* The search is LT_TUNE_STEPS steps of at most LT_TUNE_VALUES values each; its
+ * position is step * LT_TUNE_VALUES + value, LT_TUNE_END when it is done. */
+enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_SAMPLES = 64, LT_TUNE_STEPS = 6,
+       LT_TUNE_VALUES = 8, LT_TUNE_END = LT_TUNE_STEPS * LT_TUNE_VALUES };
 
 /* A coordinate search: for each free setting in turn, measure the best
  * setting so far and each alternative value of that one setting for a
@@ -42,8 +45,9 @@ struct lt_tuner {
     long budget_instances;          /* ... or after this many instances */
     struct lt_setting best, cur;
     double best_score;
-    int dim;                        /* index of the setting being searched */
+    int dim;                        /* step: index of the setting being searched (LT_TUNE_STEPS: done) */
     int cand;                       /* its value being measured; -1: the best so far */
+    int resume_cand;                /* a resumed search's first value, after the best is measured again */
     int nsamples;                   /* batches in this candidate's slice */
     double wit[LT_TUNE_SAMPLES], ns[LT_TUNE_SAMPLES], inst[LT_TUNE_SAMPLES];
     uint64_t used_ns;
@@ -53,10 +57,15 @@ struct lt_tuner {
     bool complete;                  /* the search ran to its end (not cut by its budget) */
 };
 
-/* Start a search from start (every value valid), over the settings in free;
- * cost is the measured ns per instance with period 0. */
-void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost,
+/* Start a search from start (every value valid), over the settings in free,
+ * at position first (0: the beginning; lt_tuner_position of a cut search
+ * goes on where it stopped); cost is the measured ns per instance with
+ * period 0. */
+void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost, int first,
                     uint64_t budget_ns, long budget_instances);
+
+/* Where the search is: LT_TUNE_END when complete. */
+int lt_tuner_position(const struct lt_tuner *tu);
 
 /* One batch of tu->cur ran: instances, of which witnesses satisfied the
  * condition, in ns of wall time (reset, run and count).  Moves tu->cur on. */
@@ -74,7 +83,10 @@ const char *lt_reset_name(enum lt_reset r);
  * LITMUS_TUNE_CACHE=off disables it.  Lookups return false when there is
  * nothing usable; stores are best effort (a read-only home is no error). */
 void lt_tune_key(char *buf, size_t size, const char *test_name, const char *test_text);
-bool lt_tune_cache_get(const char *key, struct lt_setting *s);
-void lt_tune_cache_put(const char *key, const struct lt_setting *s);
+bool lt_tune_cache_get(const char *key, struct lt_setting *s, int *position);
+/* position: how far the search got (LT_TUNE_END: to its end).  A search cut
+ * by its budget (a short run, a busy machine) is cached with its position,
+ * and the next run goes on from there with the best setting found so far. */
+void lt_tune_cache_put(const char *key, const struct lt_setting *s, int position);
 
 #endif

@@ -76,7 +76,7 @@ static void search_reaches_the_sweeps_best(void **state)
     struct lt_setting start = untuned(cost), grid;
     double top = sweep_best(cost, &grid);
     struct lt_tuner tu;
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 1000000000u, 100000000);
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 1000000000u, 100000000);
     int batches = drive(&tu, cost, 0);
     double got = landscape(&tu.best, cost);
     char a[256], b[256];
@@ -99,7 +99,7 @@ static void preempted_batches_do_not_mislead(void **state)
     struct lt_setting start = untuned(cost), grid;
     double top = sweep_best(cost, &grid);
     struct lt_tuner tu;
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 1000000000u, 100000000);
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 1000000000u, 100000000);
     drive(&tu, cost, 7);
     double got = landscape(&tu.best, cost);
     if (got < 0.9 * top)
@@ -114,21 +114,35 @@ static void fixed_settings_stay_and_budget_holds(void **state)
     struct lt_setting start = untuned(cost);
     start.batch = 777;
     struct lt_tuner tu;
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL & ~(unsigned)LT_TUNE_BATCH, cost, 1000000000u, 100000000);
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL & ~(unsigned)LT_TUNE_BATCH, cost, 0, 1000000000u, 100000000);
     drive(&tu, cost, 0);
     assert_int_equal(tu.best.batch, 777);
     assert_true(tu.complete);
 
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 20000000u, 100000000); /* 20 ms */
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 20000000u, 100000000); /* 20 ms */
     drive(&tu, cost, 0);
     assert_true(tu.done);
     assert_false(tu.complete);
     if (tu.used_ns > 40000000u) /* the budget, plus the slice that crossed it */
         fail_msg("a 20 ms budget ran %.1f ms", (double)tu.used_ns / 1e6);
 
-    lt_tuner_start(&tu, &start, 0, cost, 1000000000u, 100000000); /* nothing free: done at once */
+    lt_tuner_start(&tu, &start, 0, cost, 0, 1000000000u, 100000000); /* nothing free: done at once */
     assert_true(tu.done);
     assert_int_equal(tu.tried, 0);
+
+    /* A search resumed at a position goes on from there: fewer settings. */
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 1000000000u, 100000000);
+    drive(&tu, cost, 0);
+    int all = tu.tried;
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 3 * LT_TUNE_VALUES + 1, 1000000000u, 100000000);
+    drive(&tu, cost, 0);
+    assert_true(tu.complete);
+    if (tu.tried >= all)
+        fail_msg("resumed at step 3: %d settings, a whole search %d", tu.tried, all);
+    assert_int_equal(lt_tuner_position(&tu), LT_TUNE_END);
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 20000000u, 100000000); /* cut: a position inside */
+    drive(&tu, cost, 0);
+    assert_true(lt_tuner_position(&tu) > 0 && lt_tuner_position(&tu) < LT_TUNE_END);
 }
 
 static void cache_round_trips(void **state)
@@ -144,22 +158,25 @@ static void cache_round_trips(void **state)
     lt_tune_key(k2, sizeof k2, "SB", "exists (0:r0=1 /\\ 1:r0=0)");
     assert_string_not_equal(k1, k2); /* a changed test is tuned again */
     struct lt_setting a = {120, 2000, 32, true, LT_RESET_WRITER}, b = {0, 250, 16, false, LT_RESET_FIRST}, got;
-    assert_false(lt_tune_cache_get(k1, &got));
-    lt_tune_cache_put(k1, &a);
-    lt_tune_cache_put(k2, &b);
-    assert_true(lt_tune_cache_get(k1, &got));
+    int step = -1;
+    assert_false(lt_tune_cache_get(k1, &got, &step));
+    lt_tune_cache_put(k1, &a, LT_TUNE_END);
+    lt_tune_cache_put(k2, &b, 2);
+    assert_true(lt_tune_cache_get(k1, &got, &step));
+    assert_int_equal(step, LT_TUNE_END);
     assert_true(got.period == a.period && got.batch == a.batch && got.stride == a.stride &&
                 got.shuffle == a.shuffle && got.reset == a.reset);
-    lt_tune_cache_put(k1, &b); /* replaces, does not add */
-    assert_true(lt_tune_cache_get(k1, &got));
+    lt_tune_cache_put(k1, &b, LT_TUNE_END); /* replaces, does not add */
+    assert_true(lt_tune_cache_get(k1, &got, &step));
     assert_int_equal(got.batch, 250);
     FILE *f = fopen(path, "a");
-    fprintf(f, "%s 1 99999999 16 0 0\n%s garbage\n", k2, k2); /* out of range, malformed: ignored */
+    fprintf(f, "%s 1 99999999 16 0 0 1\n%s garbage\n", k2, k2); /* out of range, malformed: ignored */
     fclose(f);
-    assert_true(lt_tune_cache_get(k2, &got));
+    assert_true(lt_tune_cache_get(k2, &got, &step));
     assert_int_equal(got.batch, 250);
+    assert_int_equal(step, 2); /* a cut search: the next run goes on from position 2 with b */
     setenv("LITMUS_TUNE_CACHE", "off", 1);
-    assert_false(lt_tune_cache_get(k1, &got));
+    assert_false(lt_tune_cache_get(k1, &got, &step));
     unsetenv("LITMUS_TUNE_CACHE");
     unlink(path);
 }
