@@ -137,6 +137,10 @@ $(BUILD)/bin/litmus: $(BUILD)/obj/litmus/main.o $(LITMUS_CATALOG_O) $(LITMUS_LIB
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ldl -o $@
 
+# The runner's tuning cache (litmus/tune.c): under make, one per build
+# directory, so tests and `make litmus` never write into the user's home.
+export LITMUS_TUNE_CACHE ?= $(CURDIR)/$(BUILD)/litmus-tune
+
 # The runner compiles tests outside the catalog with the compiler it was built with (load.c).
 $(BUILD)/obj/litmus/load.o: CPPFLAGS += -DLITMUS_CC='"$(CC)"'
 

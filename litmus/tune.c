@@ -27,7 +27,7 @@
 static const unsigned order[] = {LT_TUNE_PERIOD, LT_TUNE_BATCH, LT_TUNE_SHUFFLE, LT_TUNE_RESET,
                                  LT_TUNE_STRIDE, LT_TUNE_PERIOD};
 enum { NDIMS = sizeof order / sizeof order[0], MAX_VALUES = LT_TUNE_VALUES, MIN_BATCHES = 3 };
-_Static_assert(NDIMS == LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
+_Static_assert((int)NDIMS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
 
 /* A candidate must beat the best so far by this much to replace it. */
 #define MARGIN 1.03
