@@ -85,7 +85,7 @@ clean: ## remove build/
 	rm -rf build
 
 help: ## list the targets
-	@grep -hE '^[a-z][a-z_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
+	@grep -hE '^[a-z][a-z0-9_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  %-12s %s\n", $$1, $$2 }'
 
 # ---- litmus ----
