@@ -28,7 +28,8 @@
 #ifndef LT_SANITIZED
 #define LT_SANITIZED 0
 #endif
-#define LT_SCALE(plain, sanitized) (LT_SANITIZED ? (sanitized) : (plain))
+/* ... and so does the code under an emulator (qemu-user: make test-arm64). */
+#define LT_SCALE(plain, sanitized) (LT_SANITIZED || running_emulated() ? (sanitized) : (plain))
 
 /* The shared corpus: $MEMLAB_LITMUS_CORPUS if set, else the first that
  * exists of ../shared/litmus-corpus beside the project root this test was
