@@ -11,7 +11,9 @@
  * that took more than twice the slice's fastest per instance (the threads
  * were preempted) are left out of its rate; the best so far is measured
  * again at the start of each setting, so a change in the machine's load
- * between settings does not favour old or new.
+ * between settings does not favour old or new; and a candidate that beats
+ * the best must beat it again in a second pair of slices, so a lull in the
+ * machine's load during one slice does not crown it.
  */
 #include "litmus/tune.h"
 
@@ -179,18 +181,36 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
         return;
     double score = slice_score(tu);
     tu->tried++;
-    if (tu->cand == -1)
-        tu->best_score = score; /* the best so far, measured again under today's load */
-    else if (score > tu->best_score * MARGIN) {
-        tu->best = tu->cur;
+    bool next = true; /* on to the next candidate (else: a confirmation slice) */
+    if (tu->confirming == 1) { /* the best again, then the challenger again */
         tu->best_score = score;
+        tu->confirming = 2;
+        next = false;
+    } else if (tu->confirming == 2) {
+        tu->confirming = 0;
+        if (score > tu->best_score * MARGIN) {
+            tu->best = tu->challenger;
+            tu->best_score = score;
+        }
+    } else if (tu->cand == -1) {
+        tu->best_score = score; /* the best so far, measured again under today's load */
+    } else if (score > tu->best_score * MARGIN) {
+        tu->challenger = tu->cur; /* one win may be a lull in the load: it must win twice */
+        tu->confirming = 1;
+        next = false;
     }
     if (tu->used_ns >= tu->budget_ns || tu->used_instances >= tu->budget_instances) {
-        tu->done = true;
+        tu->done = true; /* a challenger not yet confirmed loses */
+        tu->confirming = 0;
         tu->cur = tu->best;
         return;
     }
-    advance(tu);
+    if (next) {
+        advance(tu);
+        return;
+    }
+    tu->nsamples = 0;
+    tu->cur = tu->confirming == 1 ? tu->best : tu->challenger;
 }
 
 const char *lt_reset_name(enum lt_reset r)

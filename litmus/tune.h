@@ -48,6 +48,8 @@ struct lt_tuner {
     int dim;                        /* step: index of the setting being searched (LT_TUNE_STEPS: done) */
     int cand;                       /* its value being measured; -1: the best so far */
     int resume_cand;                /* a resumed search's first value, after the best is measured again */
+    int confirming;                 /* a candidate won: 1 measuring the best again, 2 the candidate again */
+    struct lt_setting challenger;   /* that candidate */
     int nsamples;                   /* batches in this candidate's slice */
     double wit[LT_TUNE_SAMPLES], ns[LT_TUNE_SAMPLES], inst[LT_TUNE_SAMPLES];
     uint64_t used_ns;
