@@ -34,7 +34,11 @@ _Static_assert((int)NDIMS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts 
 /* A candidate must beat the best so far by this much to replace it. */
 #define MARGIN 1.03
 
-static const double period_factors[] = {0, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0};
+/* Periods as multiples of an instance's cost (at least MIN_UNIT ns: a body
+ * that costs less than that is mostly the timebase read), from back to back
+ * to well apart: which wins depends on how long the stores take to drain. */
+static const double period_factors[] = {0, 0.5, 1.0, 2.0, 4.0, 8.0};
+enum { MIN_UNIT = 20 };
 static const long batches[] = {250, 500, 1000, 2000, LT_TUNE_MAX_BATCH};
 
 /* The values of setting dim (an LT_TUNE_* bit) to try, as settings derived from base. */
@@ -46,7 +50,7 @@ static int values(const struct lt_tuner *tu, unsigned dim, const struct lt_setti
     case LT_TUNE_PERIOD:
         for (size_t i = 0; i < sizeof period_factors / sizeof period_factors[0]; i++) {
             out[n] = *base;
-            out[n++].period = (long)(period_factors[i] * (double)tu->cost + 0.5);
+            out[n++].period = (long)(period_factors[i] * (double)(tu->cost > MIN_UNIT ? tu->cost : MIN_UNIT) + 0.5);
         }
         break;
     case LT_TUNE_BATCH:

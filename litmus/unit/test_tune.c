@@ -11,12 +11,12 @@
 #include "locks/sys.h"
 
 /* A made-up machine: witnesses per microsecond for a setting, best at
- * period 1.5 x cost, batch 2000, shuffled, reset by the writer, stride 32;
+ * period 2 x cost, batch 2000, shuffled, reset by the writer, stride 32;
  * each setting's effect multiplies (the search assumes weak interaction). */
 static double landscape(const struct lt_setting *s, long cost)
 {
     double p = (double)s->period / (double)cost;
-    double f = 1.0 / (1.0 + (p - 1.5) * (p - 1.5));
+    double f = 1.0 / (1.0 + (p - 2.0) * (p - 2.0));
     f *= 1.0 / (1.0 + fabs(log((double)s->batch / 2000.0)));
     f *= s->shuffle ? 1.3 : 1.0;
     f *= s->reset == LT_RESET_WRITER ? 1.2 : s->reset == LT_RESET_FIRST ? 0.9 : 1.0;
@@ -51,10 +51,10 @@ static struct lt_setting untuned(long cost)
 /* Score of the best point of the full grid the search draws its values from. */
 static double sweep_best(long cost, struct lt_setting *best)
 {
-    static const double pf[] = {0, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0};
+    static const double pf[] = {0, 0.5, 1.0, 2.0, 4.0, 8.0};
     static const long batches[] = {250, 500, 1000, 2000, 4000};
     double top = -1;
-    for (size_t a = 0; a < 7; a++)
+    for (size_t a = 0; a < 6; a++)
         for (size_t b = 0; b < 5; b++)
             for (long st = CACHE_LINE / (long)sizeof(int); st <= LT_TUNE_MAX_STRIDE; st *= 2)
                 for (int sh = 0; sh < 2; sh++)
