@@ -10,11 +10,14 @@
  * A generated thread is "void NAME(const struct lt_args *a)".  It runs
  * instances 0..n-1 of its thread in order; instance i touches variable v at
  * a->var[v][a->index[i] * a->stride] and writes its k-th observed register to
- * a->out[i * a->nout + k].  Before instance i it waits until the time-stamp
- * counter reaches a->start + i * a->period, so all threads, pinned to
- * different CPUs, start instance i within a few cycles of each other with no
- * memory traffic between them (the "timebase" synchronisation of litmus7;
- * x86's TSC is one clock for all cores).  A thread that falls behind
+ * a->out[i * a->nout + k].  Before instance i it waits until the timebase
+ * (locks/arch.h: the TSC on x86-64, CNTVCT_EL0 on aarch64) reaches
+ * a->start + i * a->period, so all threads, pinned to different CPUs, start
+ * instance i within a few ticks of each other with no memory traffic between
+ * them (the "timebase" synchronisation of litmus7; the counter is one clock
+ * for all cores).  start and period are in ticks: the runner converts its
+ * nanoseconds (run.c), since the counter's rate differs by a hundred times
+ * between CPUs.  A thread that falls behind
  * (preempted, slow body) runs its late instances back to back until it
  * catches up: each instance has its own memory, so lateness costs
  * interactions, never correctness.
@@ -22,9 +25,11 @@
 #ifndef MEMLAB_LITMUS_ABI_H
 #define MEMLAB_LITMUS_ABI_H
 
-#if !defined(__x86_64__) && !defined(__i386__)
-#error "memlab's litmus runner reads the x86 time-stamp counter"
-#endif
+/* The timebase and the spin hint of the CPU compiled for.  The on-the-fly
+ * compile targets the same CPU as the runner (load.c uses the runner's
+ * cross compiler when there is one), so the text LT_ABI expands to here is
+ * right for the object it ends up in. */
+#include "locks/arch.h"
 
 /* Bump when LT_ABI changes: generated objects carry it and the loader checks. */
 #define LT_ABI_VERSION 1
@@ -40,22 +45,22 @@
         _Atomic int *var[16];      /* the shared variables (LT_MAX_VARS arrays) */  \
         int *out;                  /* this thread's observed registers */           \
         long nout;                 /* observed registers per instance */            \
-        unsigned long long start;  /* time-stamp counter value for instance 0 */   \
+        unsigned long long start;  /* timebase value for instance 0 */              \
         unsigned long long period; /* ticks from one instance to the next */        \
         int yield;                 /* more threads than CPUs: yield while waiting */\
     };                                                                              \
-    /* Spin until the TSC reaches t: PAUSE while far, then a tight loop, since   */ \
-    /* a PAUSE costs up to ~140 cycles and that would be the threads' skew.      */ \
+    /* Spin until the timebase reaches t: pause while far, then a tight loop,   */ \
+    /* since a pause's length would otherwise be the threads' skew.              */ \
     static inline void lt_wait_until(const struct lt_args *a, unsigned long long t) \
     {                                                                               \
         for (;;) {                                                                  \
-            long long left = (long long)(t - __builtin_ia32_rdtsc());               \
+            long long left = (long long)(t - ARCH_TIMEBASE_READ());                 \
             if (left <= 0)                                                          \
                 return;                                                             \
             if (a->yield)                                                           \
                 sched_yield();                                                      \
-            else if (left > 400)                                                    \
-                __builtin_ia32_pause();                                             \
+            else if (left > ARCH_PAUSE_TICKS)                                       \
+                ARCH_SPIN_PAUSE();                                                  \
         }                                                                           \
     }
 

@@ -50,7 +50,7 @@ struct item {
 
 struct cli {
     struct lt_options opt;
-    bool seed_given, json, summary_only, expect, emit_c, list, catalog, explain, model_only;
+    bool seed_given, json, summary_only, expect, emit_c, list, catalog, explain, model_only, no_tune;
     long model_budget;        /* machine states the enumerator may visit per test and model */
     struct item *items;
     int nitems;
@@ -75,13 +75,18 @@ static const char usage[] =
     "      --model-only    only enumerate what SC and x86-TSO allow; run nothing on the CPU\n"
     "      --explain       print one x86-TSO execution reaching each test's condition, step by step\n"
     "      --model-budget N  machine states the enumerator may visit per test (default 1M)\n"
-    "      --batch N       instances per batch (default 400)\n"
-    "      --period TICKS  time-stamp-counter ticks between instances (default: adaptive)\n"
-    "      --stride N      ints between two instances' copies of a variable (default 16)\n"
+    "  Runner settings: each one given is used as given; the others the runner tunes itself\n"
+    "  (a short search the first time a test runs on this machine, then its cached winner):\n"
+    "      --batch N       instances per batch (untuned: 400)\n"
+    "      --period NS     nanoseconds between instances (untuned: 1.5 x an instance's cost)\n"
+    "      --stride N      ints between two instances' copies of a variable (untuned: a cache line)\n"
     "      --shuffle       visit the instances' memory in a random order in each batch\n"
     "      --reset-by WHO  reader|writer|first: which thread resets a variable before a batch\n"
+    "      --no-tune       no search, no cache: the untuned values for every setting not given\n"
+    "      --retune        search again even when the cache has a winner (and store the new one)\n"
     "  -h, --help          this help\n"
-    "Environment: CC and LITMUS_CFLAGS (default -O2) compile tests outside the catalog.\n";
+    "Environment: CC and LITMUS_CFLAGS (default -O2) compile tests outside the catalog;\n"
+    "LITMUS_TUNE_CACHE names the tuning cache (default $XDG_CACHE_HOME/memlab/litmus-tune; off: none).\n";
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -165,7 +170,7 @@ static int parse_cpus(struct cli *c, const char *s)
 static int parse_options(struct cli *c, int argc, char **argv)
 {
     enum { O_CPUS = 256, O_SEED, O_EXPECT, O_JSON, O_SUMMARY, O_CATALOG, O_LIST, O_EMIT, O_BATCH,
-           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET };
+           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET, O_NO_TUNE, O_RETUNE };
     static const struct option longs[] = {
         {"iterations", required_argument, 0, 'n'}, {"cpus", required_argument, 0, O_CPUS},
         {"seed", required_argument, 0, O_SEED},    {"expect", no_argument, 0, O_EXPECT},
@@ -176,6 +181,7 @@ static int parse_options(struct cli *c, int argc, char **argv)
         {"shuffle", no_argument, 0, O_SHUFFLE},    {"reset-by", required_argument, 0, O_RESET},
         {"model-only", no_argument, 0, O_MODEL_ONLY}, {"explain", no_argument, 0, O_EXPLAIN},
         {"model-budget", required_argument, 0, O_BUDGET},
+        {"no-tune", no_argument, 0, O_NO_TUNE},   {"retune", no_argument, 0, O_RETUNE},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -209,7 +215,9 @@ static int parse_options(struct cli *c, int argc, char **argv)
         case O_CATALOG: c->catalog = true; break;
         case O_LIST: c->list = true; break;
         case O_EMIT: c->emit_c = true; break;
-        case O_SHUFFLE: c->opt.shuffle = true; break;
+        case O_SHUFFLE: c->opt.shuffle = true; c->opt.tune &= ~(unsigned)LT_TUNE_SHUFFLE; break;
+        case O_NO_TUNE: c->no_tune = true; break;
+        case O_RETUNE: c->opt.retune = true; break;
         case O_MODEL_ONLY: c->model_only = true; break;
         case O_EXPLAIN: c->explain = true; break;
         case O_BUDGET:
@@ -225,19 +233,23 @@ static int parse_options(struct cli *c, int argc, char **argv)
                 c->opt.reset = LT_RESET_FIRST;
             else
                 return bad_usage("--reset-by: '%s' is not reader, writer or first", optarg);
+            c->opt.tune &= ~(unsigned)LT_TUNE_RESET;
             break;
         case O_BATCH:
             if (!parse_count(optarg, 1, 1000000, &c->opt.batch))
                 return bad_usage("--batch: '%s' is not in 1..1000000", optarg);
+            c->opt.tune &= ~(unsigned)LT_TUNE_BATCH;
             break;
         case O_PERIOD:
-            if (!parse_count(optarg, 1, 1 << 22, &v))
-                return bad_usage("--period: '%s' is not in 1..%d ticks", optarg, 1 << 22);
+            if (!parse_count(optarg, 1, 2000000, &v))
+                return bad_usage("--period: '%s' is not in 1..2000000 ns", optarg);
             c->opt.period = v;
+            c->opt.tune &= ~(unsigned)LT_TUNE_PERIOD;
             break;
         case O_STRIDE:
             if (!parse_count(optarg, 1, 4096, &c->opt.stride))
                 return bad_usage("--stride: '%s' is not in 1..4096", optarg);
+            c->opt.tune &= ~(unsigned)LT_TUNE_STRIDE;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -687,6 +699,21 @@ static void print_verdict(const struct item *it)
     }
 }
 
+/* "Settings: period 120 ns, batch 2000, ... (searched: 24 settings in 0.21 s, cached)". */
+static void print_settings(const struct lt_result *r)
+{
+    char set[256];
+    lt_setting_text(&r->setting, set, sizeof set);
+    printf("Settings: %s; timebase %.1f MHz; ", set, r->timebase_mhz);
+    if (strcmp(r->tuned, "search") == 0)
+        printf("tuned here: %d settings tried in %.2f s (%ld instances, counted above)\n", r->tune_tried,
+               r->tune_seconds, r->tune_instances);
+    else if (strcmp(r->tuned, "cache") == 0)
+        printf("tuned: this machine's cached winner for the test (--retune searches again)\n");
+    else
+        printf("as given\n");
+}
+
 static void print_text(const struct item *it, const struct lt_options *o)
 {
     const struct lt_test *t = it->test;
@@ -711,9 +738,9 @@ static void print_text(const struct item *it, const struct lt_options *o)
     printf("Run on CPUs");
     for (int k = 0; k < t->nthreads; k++)
         printf("%s%d", k ? "," : " ", r->cpu_of[k]);
-    printf("%s, seed %llu, period %ld ticks, threads preempted %ld times\n",
-           r->oversubscribed ? " (more threads than CPUs: shared)" : "", (unsigned long long)o->seed, r->period,
-           r->preempted);
+    printf("%s, seed %llu, threads preempted %ld times\n", r->oversubscribed ? " (more threads than CPUs: shared)" : "",
+           (unsigned long long)o->seed, r->preempted);
+    print_settings(r);
     if (it->expect < 0)
         printf("EXPECTATION FAILED: %s\n", it->expect_msg);
     printf("\n");
@@ -788,18 +815,30 @@ static void json_model(const struct item *it)
     printf("]}");
 }
 
+/* "settings": what the run used after its search, and where it came from. */
+static void json_settings(const struct lt_result *r)
+{
+    const struct lt_setting *s = &r->setting;
+    printf("\n   \"settings\": {\"period_ns\": %ld, \"batch\": %ld, \"stride\": %ld, \"shuffle\": %s, "
+           "\"reset\": \"%s\", \"tuned\": \"%s\", \"tried\": %d, \"tune_seconds\": %.6f, \"tune_instances\": %ld, "
+           "\"timebase_mhz\": %.3f},",
+           s->period, s->batch, s->stride, s->shuffle ? "true" : "false", lt_reset_name(s->reset), r->tuned,
+           r->tune_tried, r->tune_seconds, r->tune_instances, r->timebase_mhz);
+}
+
 static void json_hardware(const struct cli *c, const struct item *it)
 {
     const struct lt_test *t = it->test;
     const struct lt_result *r = &it->res;
     printf(",\n   \"iterations\": %ld, \"seconds\": %.6f, \"positive\": %llu, \"negative\": %llu, "
            "\"observation\": \"%s\", \"condition_holds\": %s,\n   \"iterations_per_second\": %.0f, "
-           "\"witnesses_per_second\": %.0f, \"witness_percent\": %.3f, \"seed\": %llu, \"period\": %ld, \"preempted\": %ld,",
+           "\"witnesses_per_second\": %.0f, \"witness_percent\": %.3f, \"seed\": %llu, \"period_ns\": %ld, \"preempted\": %ld,",
            r->iterations, r->seconds, (unsigned long long)r->positive, (unsigned long long)r->negative,
            lt_observation(r), lt_condition_holds(t, r) ? "true" : "false",
            rate((double)r->iterations, r->seconds), rate((double)r->positive, r->seconds),
            r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0,
            (unsigned long long)c->opt.seed, r->period, r->preempted);
+    json_settings(r);
     printf(" \"cpus\": [");
     for (int k = 0; k < t->nthreads; k++)
         printf("%s%d", k ? ", " : "", r->cpu_of[k]);
@@ -1121,7 +1160,9 @@ static int run_items(struct cli *c, int status)
             continue;
         model_item(c, it);
         c->label = it->test->name;
-        char err[512];
+        char err[512], key[1024];
+        lt_tune_key(key, sizeof key, it->test->name, it->test->cond_text);
+        c->opt.tune_key = key;
         if (lt_run(it->test, it->fns, &c->opt, &it->res, err, sizeof err) != 0) {
             snprintf(it->error, sizeof it->error, "%s: %s", it->path, err);
             fprintf(stderr, "litmus: %s\n", it->error);
@@ -1157,10 +1198,13 @@ int lt_main(int argc, char **argv)
     struct cli c;
     memset(&c, 0, sizeof c);
     lt_options_default(&c.opt);
+    c.opt.tune = LT_TUNE_ALL; /* each setting option given clears its bit */
     c.model_budget = LT_MODEL_BUDGET;
     int rc = parse_options(&c, argc, argv);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    if (c.no_tune)
+        c.opt.tune = 0;
     if (c.list) {
         list_catalog();
         return 0;

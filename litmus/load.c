@@ -22,6 +22,13 @@
 
 extern char **environ;
 
+/* The compiler memlab was built with (the Makefile passes $(CC)): for a cross
+ * build that is the cross compiler, so the object compiled on the fly is for
+ * the CPU the runner itself runs on. */
+#ifndef LITMUS_CC
+#define LITMUS_CC "cc"
+#endif
+
 enum { MAX_ARGS = 64 };
 
 /* Split s on blanks into argv (in buf); returns the count or -1 if too many. */
@@ -61,7 +68,7 @@ static int run_compiler(const char *dir, const char *src, const char *so, char *
     const char *cc = getenv("CC");
     const char *cflags = getenv("LITMUS_CFLAGS");
     char ccbuf[1024], flagbuf[1024], log[4096 + 16];
-    snprintf(ccbuf, sizeof ccbuf, "%s", cc && *cc ? cc : "cc");
+    snprintf(ccbuf, sizeof ccbuf, "%s", cc && *cc ? cc : LITMUS_CC);
     snprintf(flagbuf, sizeof flagbuf, "%s", cflags ? cflags : "-O2");
     snprintf(log, sizeof log, "%s/cc.log", dir);
     char *argv[MAX_ARGS + 8];

@@ -26,7 +26,8 @@ struct lt_library {
     lt_thread_fn (*fns)[LT_MAX_THREADS];   /* fns[test][thread] */
 };
 
-/* Generate C for tests[0..n-1], compile it with $CC (default cc) and
+/* Generate C for tests[0..n-1], compile it with $CC (default: the compiler
+ * memlab was built with) and
  * $LITMUS_CFLAGS (default -O2) into a shared object in a fresh directory under
  * $TMPDIR, and load it.  Returns 0, or -1 with the reason (the compiler's first
  * lines of output) in err.  The directory is removed before returning. */

@@ -11,12 +11,20 @@
  * that reads it, so its line sits in the reader's cache and the writer's
  * store has to fetch it: that is the window in which store buffering shows.
  *
- * The period (ticks between instances) is calibrated: the first batches run
+ * The period (ns between instances) is calibrated: the first batches run
  * with period 0, every thread back to back, which measures the slowest
  * thread's cost per instance; the period is then 1.5 times that, and at least
  * BASE_PERIOD (below it, an instance's stores are still draining when the next
  * one starts and the rate of interesting outcomes drops).  The cheapest of the
- * calibration batches counts, so one preemption does not skew it.
+ * calibration batches counts, so one preemption does not skew it.  Times are
+ * nanoseconds everywhere but in the generated code's argument block, which
+ * holds timebase ticks (the counter runs at 24 MHz on one CPU and 3 GHz on
+ * another: locks/arch.h).
+ *
+ * With opt->tune, the batches after the calibration run a short search over
+ * the settings (tune.c) before the rest of the run uses the winner; every
+ * batch's states count, whichever setting ran it: the settings change how
+ * often a state shows, never which states can.
  */
 #include "litmus/run.h"
 
@@ -33,15 +41,19 @@
 _Static_assert(sizeof(((struct lt_args *)0)->var) / sizeof(((struct lt_args *)0)->var[0]) == LT_MAX_VARS,
                "abi.h's var[] must hold LT_MAX_VARS variables");
 
-enum { BASE_PERIOD = 500, MAX_PERIOD = 1 << 22, START_LEAD = 10000, CALIBRATION_BATCHES = 4,
+enum { BASE_PERIOD = 180, MAX_PERIOD = 2000000, START_LEAD = 4000, CALIBRATION_BATCHES = 4,
        CALIBRATION_SIZE = 200 };
+
+/* The search's budget: at most this long, and at most this share of the run's instances. */
+#define TUNE_BUDGET_NS 300000000u
+#define TUNE_SHARE 0.6
 
 void lt_options_default(struct lt_options *o)
 {
     memset(o, 0, sizeof *o);
     o->iterations = 1000000;
     o->batch = 400;
-    o->stride = 16;
+    o->stride = CACHE_LINE / (long)sizeof(int);
     o->seed = 1;
 }
 
@@ -145,6 +157,7 @@ struct worker {
     int tid;
     int cpu;
     int64_t ticks;          /* ticks from the batch's start to this thread's end */
+    uint64_t witnesses;     /* instances this thread counted that satisfy the condition */
     struct table table;     /* final states of the instances this thread counted */
     long preempted;         /* involuntary context switches during the run */
     pthread_t thread;
@@ -163,9 +176,17 @@ struct runner {
     int out_slot[LT_MAX_THREADS * LT_MAX_REGS + LT_MAX_VARS]; /* obs -> position in its thread's out */
     long done;                      /* instances run so far */
     long n;                         /* instances in the current batch */
-    long period;
+    struct lt_setting cur;          /* the setting of the current batch */
+    unsigned long long period_ticks;/* cur.period in timebase ticks */
     int calibrating;                /* calibration batches left */
-    int64_t cost;                   /* least ticks per instance seen in calibration */
+    int64_t cost;                   /* least ns per instance seen in calibration */
+    bool tuning;                    /* the search is running */
+    struct lt_tuner tuner;
+    uint64_t batch_ns;              /* when the current batch was planned */
+    uint64_t witnesses;             /* witnesses counted before the current batch */
+    const char *source;             /* where cur comes from (lt_result.tuned) */
+    bool period_fixed;              /* the options or the cache gave the period: no calibration */
+    int resume;                     /* the search position a cut search of an earlier run reached */
     bool finished;
     uint64_t rng;
     uint64_t started_ns, last_progress_ns;
@@ -197,17 +218,17 @@ static void choose_owners(struct runner *R)
     for (int t = 0; t < R->nthreads; t++)
         scan_block(&R->test->threads[t].body, t, readers, writers);
     for (int v = 0; v < R->test->nvars; v++) {
-        unsigned *mine = R->opt->reset == LT_RESET_WRITER ? writers : readers;
-        unsigned *theirs = R->opt->reset == LT_RESET_WRITER ? readers : writers;
+        unsigned *mine = R->cur.reset == LT_RESET_WRITER ? writers : readers;
+        unsigned *theirs = R->cur.reset == LT_RESET_WRITER ? readers : writers;
         unsigned pure = mine[v] & ~theirs[v];
         unsigned pick = pure ? pure : mine[v];
-        R->owner[v] = pick && R->opt->reset != LT_RESET_FIRST ? __builtin_ctz(pick) : 0;
+        R->owner[v] = pick && R->cur.reset != LT_RESET_FIRST ? __builtin_ctz(pick) : 0;
     }
 }
 
 static void reset_vars(struct runner *R, int tid)
 {
-    long stride = R->opt->stride;
+    long stride = R->cur.stride;
     for (int v = 0; v < R->test->nvars; v++) {
         if (R->owner[v] != tid)
             continue;
@@ -221,7 +242,7 @@ static void shuffle_index(struct runner *R)
 {
     for (long i = 0; i < R->n; i++)
         R->index[i] = (int)i;
-    if (!R->opt->shuffle)
+    if (!R->cur.shuffle)
         return;
     for (long i = R->n - 1; i > 0; i--) {
         long j = (long)(xorshift64(&R->rng) % (uint64_t)(i + 1));
@@ -229,6 +250,14 @@ static void shuffle_index(struct runner *R)
         R->index[i] = R->index[j];
         R->index[j] = tmp;
     }
+}
+
+/* Count run instances that ended in state vals (and the witnesses among them, for the search). */
+static void add_run(struct runner *R, struct worker *w, const int *vals, uint64_t run)
+{
+    table_add(&w->table, vals, run);
+    if (R->tuning && lt_prop_eval(R->test->prop, vals))
+        w->witnesses += run;
 }
 
 /* Count this thread's share of the batch's final states (all threads count
@@ -247,7 +276,7 @@ static void count_share(struct runner *R, struct worker *w)
                 const struct lt_args *a = &R->workers[loc->thread].args;
                 vals[k] = a->out[i * a->nout + R->out_slot[k]];
             } else {
-                long slot = (long)R->index[i] * R->opt->stride;
+                long slot = (long)R->index[i] * R->cur.stride;
                 vals[k] = atomic_load_explicit(&R->vars[loc->index][slot], memory_order_relaxed);
             }
         }
@@ -256,50 +285,91 @@ static void count_share(struct runner *R, struct worker *w)
             continue;
         }
         if (run)
-            table_add(&w->table, prev, run);
+            add_run(R, w, prev, run);
         memcpy(prev, vals, size);
         run = 1;
     }
     if (run)
-        table_add(&w->table, prev, run);
+        add_run(R, w, prev, run);
 }
 
-/* Thread 0, between batches: calibrate the period, plan the next batch. */
+/* The period without a search: 1.5 times an instance's cost, within bounds. */
+static long automatic_period(int64_t cost)
+{
+    int64_t p = cost * 3 / 2;
+    return p < BASE_PERIOD ? BASE_PERIOD : p > MAX_PERIOD ? MAX_PERIOD : (long)p;
+}
+
+/* A calibration batch ran (period 0): keep the least ns per instance; after
+ * the last one, fix the period, or start the search from the options. */
+static void calibrated(struct runner *R)
+{
+    int64_t slowest = 0;
+    for (int t = 0; t < R->nthreads; t++)
+        if (R->workers[t].ticks > slowest)
+            slowest = R->workers[t].ticks;
+    int64_t per = (int64_t)timebase_ns((uint64_t)slowest) / R->n;
+    if (per < R->cost)
+        R->cost = per;
+    if (--R->calibrating > 0)
+        return;
+    if (!R->period_fixed)
+        R->cur.period = automatic_period(R->cost);
+    if (R->tuning) {
+        long left = R->opt->iterations - R->done;
+        lt_tuner_start(&R->tuner, &R->cur, R->opt->tune, (long)R->cost, R->resume, TUNE_BUDGET_NS,
+                       (long)((double)left * TUNE_SHARE));
+        R->cur = R->tuner.cur;
+        R->tuning = !R->tuner.done;
+    }
+}
+
+/* A search batch ran: tell the tuner its witnesses and time; run its next setting. */
+static void searched(struct runner *R, uint64_t now)
+{
+    uint64_t wit = 0;
+    for (int t = 0; t < R->nthreads; t++)
+        wit += R->workers[t].witnesses;
+    lt_tuner_batch(&R->tuner, R->n, wit - R->witnesses, now - R->batch_ns);
+    R->witnesses = wit;
+    R->cur = R->tuner.cur;
+    if (R->tuner.done)
+        R->tuning = false;
+}
+
+/* Thread 0, between batches: calibrate the period, step the search, plan the next batch. */
 static void between_batches(struct runner *R)
 {
+    uint64_t now = now_ns();
+    struct lt_setting was = R->cur;
     if (R->n > 0) {
         R->done += R->n;
-        if (R->calibrating > 0) {
-            int64_t slowest = 0;
-            for (int t = 0; t < R->nthreads; t++)
-                if (R->workers[t].ticks > slowest)
-                    slowest = R->workers[t].ticks;
-            slowest /= R->n;
-            if (slowest < R->cost)
-                R->cost = slowest;
-            if (--R->calibrating == 0) {
-                int64_t p = R->cost * 3 / 2;
-                R->period = p < BASE_PERIOD ? BASE_PERIOD : p > MAX_PERIOD ? MAX_PERIOD : (long)p;
-            }
-        }
+        if (R->calibrating > 0)
+            calibrated(R);
+        else if (R->tuning)
+            searched(R, now);
     }
-    uint64_t now = now_ns();
+    if (R->cur.reset != was.reset)
+        choose_owners(R);
     if (R->opt->progress && now - R->last_progress_ns > 200000000u) {
         R->last_progress_ns = now;
         R->opt->progress(R->opt->progress_ctx, R->done, R->opt->iterations);
     }
     long left = R->opt->iterations - R->done;
-    long size = R->calibrating > 0 && R->opt->batch > CALIBRATION_SIZE ? CALIBRATION_SIZE : R->opt->batch;
+    long size = R->calibrating > 0 && R->cur.batch > CALIBRATION_SIZE ? CALIBRATION_SIZE : R->cur.batch;
     R->n = left < size ? left : size;
     if (R->n <= 0) {
         R->finished = true;
         return;
     }
+    R->period_ticks = R->calibrating > 0 ? 0 : timebase_ticks((uint64_t)R->cur.period);
     shuffle_index(R);
     for (int t = 0; t < R->nthreads; t++) {
         R->workers[t].args.n = R->n;
-        R->workers[t].args.period = R->calibrating > 0 ? 0 : (unsigned long long)R->period;
+        R->workers[t].args.stride = R->cur.stride;
+        R->workers[t].args.period = R->period_ticks;
     }
+    R->batch_ns = now_ns();
 }
 
 /* Run by the last thread to finish resetting the variables: instance 0 starts
@@ -307,7 +377,7 @@ static void between_batches(struct runner *R)
 static void set_start(void *ctx)
 {
     struct runner *R = ctx;
-    uint64_t start = tsc_now() + START_LEAD * (R->barrier.yield ? 20 : 1);
+    uint64_t start = timebase_now() + timebase_ticks(START_LEAD * (R->barrier.yield ? 20u : 1u));
     for (int t = 0; t < R->nthreads; t++)
         R->workers[t].args.start = start;
 }
@@ -335,7 +405,7 @@ static void *worker_main(void *arg)
         reset_vars(R, w->tid);
         barrier_wait(&R->barrier, set_start, R);
         R->fns[w->tid](&w->args);
-        w->ticks = (int64_t)(tsc_now() - w->args.start);
+        w->ticks = (int64_t)(timebase_now() - w->args.start);
         barrier_wait(&R->barrier, NULL, NULL);
         count_share(R, w);
     }
@@ -390,12 +460,79 @@ static int state_cmp(const void *pa, const void *pb)
     return 0;
 }
 
+/* The first setting: the options', or the cached winner for the settings
+ * the options leave free; with settings left to search, start the search. */
+static void start_setting(struct runner *R, const struct lt_options *o)
+{
+    R->cur = (struct lt_setting){o->period ? o->period : BASE_PERIOD, o->batch, o->stride, o->shuffle, o->reset};
+    R->source = "options";
+    R->period_fixed = o->period != 0;
+    unsigned free = o->tune & LT_TUNE_ALL;
+    if (!free)
+        return;
+    struct lt_setting cached;
+    int step = 0;
+    if (o->tune_key && !o->retune && lt_tune_cache_get(o->tune_key, &cached, &step)) {
+        if (free & LT_TUNE_PERIOD) {
+            R->cur.period = cached.period;
+            R->period_fixed = true;
+        }
+        if (free & LT_TUNE_BATCH)
+            R->cur.batch = cached.batch;
+        if (free & LT_TUNE_STRIDE)
+            R->cur.stride = cached.stride;
+        if (free & LT_TUNE_SHUFFLE)
+            R->cur.shuffle = cached.shuffle;
+        if (free & LT_TUNE_RESET)
+            R->cur.reset = cached.reset;
+        if (step >= LT_TUNE_END) {
+            R->source = "cache";
+            return;
+        }
+        R->resume = step;
+    }
+    R->tuning = true;
+    R->source = "search";
+}
+
+/* Memory for the largest batch and stride any batch of this run may use. */
+static void largest_setting(const struct runner *R, long *batch, long *stride)
+{
+    if (R->cur.batch > *batch)
+        *batch = R->cur.batch;
+    if (R->cur.stride > *stride)
+        *stride = R->cur.stride;
+    if (R->tuning && (R->opt->tune & LT_TUNE_BATCH) && *batch < LT_TUNE_MAX_BATCH)
+        *batch = LT_TUNE_MAX_BATCH;
+    if (R->tuning && (R->opt->tune & LT_TUNE_STRIDE) && *stride < LT_TUNE_MAX_STRIDE)
+        *stride = LT_TUNE_MAX_STRIDE;
+}
+
+/* The result's account of the settings: what ran after the search, and the
+ * search's cost; its winner goes into the cache, flagged if it was cut short. */
+static void finish_setting(struct runner *R, struct lt_result *r)
+{
+    const struct lt_tuner *tu = &R->tuner;
+    bool searched = strcmp(R->source, "search") == 0;
+    r->setting = searched ? tu->best : R->cur;
+    r->period = r->setting.period;
+    r->tuned = R->source;
+    r->timebase_mhz = (double)timebase_hz() / 1e6;
+    if (!searched)
+        return;
+    r->tune_tried = tu->tried;
+    r->tune_instances = tu->used_instances;
+    r->tune_seconds = (double)tu->used_ns / 1e9;
+    if (R->opt->tune_key && tu->tried > 0)
+        lt_tune_cache_put(R->opt->tune_key, &tu->best, lt_tuner_position(tu));
+}
+
 int lt_run(const struct lt_test *t, const lt_thread_fn *fns, const struct lt_options *o,
            struct lt_result *r, char *err, size_t errsize)
 {
     memset(r, 0, sizeof *r);
     if (o->iterations < 0 || o->batch < 1 || o->batch > 10000000 || o->stride < 1 || o->stride > 4096 ||
-        o->period < 0 || o->period > MAX_PERIOD)
+        o->period < 0 || o->period > MAX_PERIOD || (o->tune & ~(unsigned)LT_TUNE_ALL))
         return fail_msg(err, errsize, "bad runner options (iterations, batch, stride or period out of range)");
     if (o->batch * o->stride > (1L << 25))
         return fail_msg(err, errsize, "batch * stride is too large");
@@ -405,8 +542,8 @@ int lt_run(const struct lt_test *t, const lt_thread_fn *fns, const struct lt_opt
     R->fns = fns;
     R->opt = o;
     R->nthreads = t->nthreads;
-    R->period = o->period ? o->period : BASE_PERIOD;
-    R->calibrating = o->period ? 0 : CALIBRATION_BATCHES;
+    start_setting(R, o);
+    R->calibrating = R->period_fixed && !R->tuning ? 0 : CALIBRATION_BATCHES;
     R->cost = INT64_MAX;
     R->rng = o->seed ? o->seed : 1;
     for (int i = 0; i < 4; i++)
@@ -436,9 +573,11 @@ int lt_run(const struct lt_test *t, const lt_thread_fn *fns, const struct lt_opt
     R->barrier.n = R->nthreads;
     R->barrier.yield = r->oversubscribed;
 
+    long max_batch = o->batch, max_stride = o->stride;
+    largest_setting(R, &max_batch, &max_stride);
     for (int v = 0; v < t->nvars; v++)
-        R->vars[v] = xaligned_alloc(sizeof(int) * (size_t)(o->batch * o->stride));
-    R->index = xaligned_alloc(sizeof(int) * (size_t)o->batch);
+        R->vars[v] = xaligned_alloc(sizeof(int) * (size_t)(max_batch * max_stride));
+    R->index = xaligned_alloc(sizeof(int) * (size_t)max_batch);
     for (int k = 0; k < t->nobs; k++) {
         const struct lt_loc *loc = &t->obs[k];
         if (loc->thread < 0)
@@ -459,10 +598,10 @@ int lt_run(const struct lt_test *t, const lt_thread_fn *fns, const struct lt_opt
         w->tid = k;
         w->cpu = cpus[(k + rot) % ncpus];
         r->cpu_of[k] = w->cpu;
-        w->args.stride = o->stride;
+        w->args.stride = R->cur.stride;
         w->args.index = R->index;
         w->args.nout = nout;
-        w->args.out = xaligned_alloc(sizeof(int) * (size_t)(o->batch * (nout ? nout : 1)));
+        w->args.out = xaligned_alloc(sizeof(int) * (size_t)(max_batch * (nout ? nout : 1)));
         w->args.yield = r->oversubscribed;
         table_init(&w->table, t->nobs, 64);
         for (int v = 0; v < t->nvars; v++)
@@ -484,7 +623,7 @@ int lt_run(const struct lt_test *t, const lt_thread_fn *fns, const struct lt_opt
             pthread_join(R->workers[k].thread, NULL);
         r->seconds = (double)(now_ns() - R->started_ns) / 1e9;
         r->iterations = R->done;
-        r->period = R->period;
+        finish_setting(R, r);
         for (int k = 0; k < R->nthreads; k++)
             r->preempted += R->workers[k].preempted;
         collect(R, r);

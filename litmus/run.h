@@ -8,20 +8,21 @@
 
 #include "litmus/abi.h"
 #include "litmus/ast.h"
+#include "litmus/tune.h"
 
 #define LT_MAX_CPUS 256
-
-/* Which thread resets a variable before each batch (see run.c). */
-enum lt_reset { LT_RESET_READER, LT_RESET_WRITER, LT_RESET_FIRST };
 
 struct lt_options {
     long iterations;        /* instances to run in all (default 1000000) */
     long batch;             /* instances per batch (default 400) */
     long stride;            /* ints between two instances' copies of a variable (default 16: a line) */
-    long period;            /* timebase ticks between instances; 0: automatic */
+    long period;            /* ns between instances' starts; 0: automatic (1.5 x an instance's cost) */
     uint64_t seed;          /* thread-to-CPU placement, and the memory slot order with shuffle */
     bool shuffle;           /* visit the instances' memory in a random order per batch */
     enum lt_reset reset;    /* who resets the variables (default: a reader) */
+    unsigned tune;          /* LT_TUNE_* settings the runner searches for itself (tune.h); 0: use the above */
+    const char *tune_key;   /* lt_tune_key of the test: start from its cached winner, store a new one; NULL: no cache */
+    bool retune;            /* search even when the cache holds a winner */
     int cpus[LT_MAX_CPUS];  /* CPUs to pin threads to, in order; ncpus == 0: all allowed */
     int ncpus;
     /* Called by the runner between batches, at most every ~200 ms; may be NULL. */
@@ -46,7 +47,13 @@ struct lt_result {
     uint64_t negative;
     struct lt_state *states;/* sorted by values */
     int nstates;
-    long period;            /* timebase period at the end (ticks) */
+    long period;            /* ns between instances at the end (setting.period) */
+    struct lt_setting setting; /* what the run used after its search (all of it without one) */
+    const char *tuned;      /* where setting came from: "options", "search" or "cache" */
+    int tune_tried;         /* settings the search measured */
+    long tune_instances;    /* instances run while searching (counted like the others) */
+    double tune_seconds;
+    double timebase_mhz;    /* the timebase's rate (locks/arch.h) */
     int cpu_of[LT_MAX_THREADS];
     bool oversubscribed;    /* more threads than CPUs: threads yield while waiting */
     long preempted;         /* times a runner thread was descheduled for another process */

@@ -42,6 +42,59 @@ uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Ticks per second of the timebase, 0 until first asked.  Measured over
+ * ~5 ms between two (counter, clock) pairs, each taken as the tightest of a
+ * few tries so a preemption between the two reads does not skew it; several
+ * threads may measure at once and store the same answer (relaxed: a plain
+ * cache of a value every thread computes alike). */
+static _Atomic uint64_t timebase_rate;
+
+static void clock_and_ticks(uint64_t *ns, uint64_t *ticks)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 5; i++) {
+        uint64_t t0 = timebase_now(), c = now_ns(), t1 = timebase_now();
+        if (t1 - t0 < best) {
+            best = t1 - t0;
+            *ns = c;
+            *ticks = t0 + (t1 - t0) / 2;
+        }
+    }
+}
+
+uint64_t timebase_hz(void)
+{
+    uint64_t hz = atomic_load_explicit(&timebase_rate, memory_order_relaxed);
+    if (hz)
+        return hz;
+    hz = arch_timebase_hz();
+    if (hz == 0) {
+        uint64_t ns0 = 0, t0 = 0, ns1 = 0, t1 = 0;
+        clock_and_ticks(&ns0, &t0);
+        do
+            clock_and_ticks(&ns1, &t1);
+        while (ns1 - ns0 < 5000000u);
+        hz = (uint64_t)((double)(t1 - t0) * 1e9 / (double)(ns1 - ns0) + 0.5);
+    }
+    if (hz == 0)
+        hz = 1000000000u; /* a counter that does not move: treat ticks as ns */
+    atomic_store_explicit(&timebase_rate, hz, memory_order_relaxed);
+    return hz;
+}
+
+uint64_t timebase_ticks(uint64_t ns)
+{
+    if (ns == 0)
+        return 0;
+    uint64_t t = (uint64_t)((double)ns * (double)timebase_hz() / 1e9 + 0.999);
+    return t ? t : 1;
+}
+
+uint64_t timebase_ns(uint64_t ticks)
+{
+    return (uint64_t)((double)ticks * 1e9 / (double)timebase_hz() + 0.5);
+}
+
 void spin_ns(uint64_t ns)
 {
     if (ns == 0)
@@ -88,6 +141,22 @@ int pin_to_cpu(int cpu)
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     return pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+const char *exec_prefix(void)
+{
+    static char buf[512];
+    const char *w = getenv("MEMLAB_EXEC");
+    if (!w || !*w)
+        return "";
+    snprintf(buf, sizeof buf, "%s ", w);
+    return buf;
+}
+
+bool running_emulated(void)
+{
+    const char *w = getenv("MEMLAB_EXEC");
+    return w && *w;
 }
 
 void *xaligned_alloc(size_t size)

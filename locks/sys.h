@@ -1,4 +1,5 @@
-/* sys.h: the small machine helpers every part of memlab includes (futex, pause, padding, pinning, clocks). */
+/* sys.h: the small machine helpers every part of memlab includes (futex, pause, padding, pinning, clocks).
+ * What differs between CPUs is in arch.h, which this includes. */
 #ifndef MEMLAB_SYS_H
 #define MEMLAB_SYS_H
 
@@ -7,21 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* x86-64 moves memory between cores in 64-byte lines.  Two hot variables
- * written by different threads must not share one, or every write by one
- * thread steals the line from the other (false sharing). */
-#define CACHE_LINE 64
+#include "locks/arch.h"
+
+/* Cores move memory between them in lines (64 bytes on x86-64, 128 counted
+ * on aarch64: arch.h).  Two hot variables written by different threads must
+ * not share one, or every write by one thread steals the line from the other
+ * (false sharing). */
+#define CACHE_LINE ARCH_CACHE_LINE
 #define CACHE_ALIGNED _Alignas(CACHE_LINE)
 
-/* Tell the CPU we are in a spin-wait loop.  On x86 this is PAUSE: it stops
- * the core from speculating ahead through the loop (so leaving it does not
- * pay for a memory-order mis-speculation) and gives the sibling hyperthread
- * the pipeline for ~40-140 cycles.  It is also a compiler barrier. */
+/* Tell the CPU we are in a spin-wait loop (PAUSE on x86-64, ISB on aarch64:
+ * arch.h says why each), and re-read memory on each spin: it is also a
+ * compiler barrier. */
 static inline void cpu_relax(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
+    arch_spin_pause();
     atomic_signal_fence(memory_order_seq_cst); /* compiler-only: re-read memory each spin */
 }
 
@@ -37,18 +38,21 @@ int futex_wait(atomic_uint *word, unsigned expected, uint64_t timeout_ns);
 /* futex_wake: wake up to n threads sleeping on word; returns how many woke. */
 int futex_wake(atomic_uint *word, int n);
 
-/* The time-stamp counter: on x86-64 a constant-rate tick shared by all
- * cores, read in ~20 cycles without a system call (litmus uses it to start
- * threads at the same instant).  Falls back to now_ns() elsewhere. */
-uint64_t now_ns(void);
-static inline uint64_t tsc_now(void)
+/* The timebase (arch.h): a constant-rate counter shared by all cores, read
+ * without a system call (the TSC on x86-64, CNTVCT_EL0 on aarch64); litmus
+ * uses it to start threads at the same instant. */
+static inline uint64_t timebase_now(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
-    return __builtin_ia32_rdtsc();
-#else
-    return now_ns();
-#endif
+    return arch_timebase();
 }
+
+/* The timebase's ticks per second: CNTFRQ_EL0 on aarch64; on x86-64 measured
+ * once against CLOCK_MONOTONIC over ~5 ms (to ~0.1 %), then remembered. */
+uint64_t timebase_hz(void);
+
+/* Timebase ticks in ns nanoseconds (rounded up, at least 1 when ns > 0), and back. */
+uint64_t timebase_ticks(uint64_t ns);
+uint64_t timebase_ns(uint64_t ticks);
 
 /* Monotonic clock in nanoseconds (CLOCK_MONOTONIC, through the vDSO: ~20 ns). */
 uint64_t now_ns(void);
@@ -68,6 +72,18 @@ int pin_to_cpu(int cpu);
 /* The n-th CPU (counting from 0, wrapping) in this process's affinity mask,
  * so pinning works inside containers and taskset'd shells. */
 int nth_allowed_cpu(int n);
+
+/* Tests start this build's programs through $MEMLAB_EXEC (the Makefile's
+ * EXEC): empty natively, an emulator such as "qemu-aarch64 -L /" when the
+ * build is for another CPU (make test-arm64; without binfmt_misc nothing
+ * foreign starts by itself).  exec_prefix() is it with a space, or "", to
+ * put in front of a shell command. */
+const char *exec_prefix(void);
+
+/* Whether this process runs under that emulator: the code runs correctly,
+ * but with the host's memory ordering (qemu on x86-64 shows no ARM
+ * reordering) and without ThreadSanitizer. */
+bool running_emulated(void);
 
 /* Memory aligned to a cache line and zeroed; abort()s when out of memory
  * (a teaching lab has nothing sensible to do then). Free with free(). */

@@ -86,14 +86,29 @@ for g in "$@"; do
     wanted="$wanted $(printf '%s\n' "$list" | awk 'NF { print $1 }')"
 done
 
+# installed PKG: whether PKG is installed; a bare name means this machine's
+# architecture (once libcmocka-dev:arm64 sits beside libcmocka-dev:amd64, the
+# bare name matches both), or an arch-independent package, which answers to
+# its bare name only.
+native=$(dpkg --print-architecture 2>/dev/null)
+installed() {
+    case $1 in
+    *:*) ;;
+    *) if status=$(dpkg-query -W -f='${db:Status-Status}' "$1:$native" 2>/dev/null); then
+           [ "$status" = installed ]
+           return
+       fi ;;
+    esac
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+}
+
 missing=""
 need_arm64=0
 for pkg in $(printf '%s\n' $wanted | sort -u); do
     case " ${MEMLAB_DEPS_MISSING:-} " in
     *" $pkg "*) missing="$missing $pkg"; continue ;;
     esac
-    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)
-    if [ "$status" != "installed" ]; then
+    if ! installed "$pkg"; then
         missing="$missing $pkg"
         case "$pkg" in *:arm64) need_arm64=1 ;; esac
     fi

@@ -4,7 +4,8 @@
 # usage: scripts/races.sh BUILD_DIR DEMO.c...   run every check, print the table,
 #                                               exit 1 on any mismatch
 #        scripts/races.sh --asm OBJECT.o        print the instructions of each
-#                                               function in OBJECT.o (objdump)
+#                                               function in OBJECT.o ($OBJDUMP,
+#                                               default objdump; x86-64 or aarch64)
 #
 # Each demo (litmus/races/*.c) says what to expect in one header line:
 #     * expect: tsan=race             TSan reports a data race on every /* RACE: */ line
@@ -23,6 +24,7 @@
 # the reported accesses (TSan: the current and the previous access; ASan: the
 # bad access and the free), not merely in an allocation or thread-creation stack.
 set -u
+OBJDUMP=${OBJDUMP:-objdump}
 
 WATCHDOG_EXIT=3 # litmus/races/stage.h
 LIMIT=20        # seconds before any run is killed (the demos' own watchdog is 1 s)
@@ -36,33 +38,69 @@ ASAN_RUN="halt_on_error=1 detect_leaks=1 abort_on_error=0 allow_addr2line=1"
 asm_table() {
     obj=$1
     [ -f "$obj" ] || { echo "races.sh: no object $obj" >&2; exit 2; }
+    # The object's CPU, from objdump's "file format" line: the table reads
+    # whichever CPU `make asm` compiled for (this machine's, or aarch64 when
+    # OBJDUMP and the compiler are the cross ones: make test-arm64).
+    dump=$($OBJDUMP -d --no-show-raw-insn "$obj") || exit 2
+    case $(printf '%s\n' "$dump" | sed -n 's/.*file format //p' | head -n 1) in
+    *aarch64*) arch=aarch64 ;;
+    *x86-64*) arch=x86-64 ;;
+    *) echo "races.sh: $obj is for a CPU this table does not know" >&2; exit 2 ;;
+    esac
     echo "== one store, then one load of another variable (litmus/races/store_load_orders.c);"
-    echo "   x86-64 from objdump -d of $obj (clang -O2):"
-    printf '  %-16s %-8s %s\n' "function" "barrier" "instructions (ret omitted)"
+    echo "   $arch from $OBJDUMP -d of $obj:"
+    printf '  %-16s %-12s %s\n' "function" "ordering by" "instructions (ret and padding omitted)"
     # objdump prints "<name>:" and then one "addr: insn operands" line per
-    # instruction; keep the instruction text, drop padding nops and ret.
-    objdump -d --no-show-raw-insn "$obj" | awk '
+    # instruction; keep the instruction text, drop padding, ret and comments
+    # (x86: "# ..."; aarch64: "// ...", since "#" starts its immediates).
+    printf '%s\n' "$dump" | awk -v arch="$arch" '
         /^[0-9a-f]+ <[^>]+>:$/ { if (name != "") print name "\t" code; name = $2; gsub(/[<>:]/, "", name); code = ""; next }
         name != "" && /^ +[0-9a-f]+:\t/ {
-            sub(/^ +[0-9a-f]+:\t/, ""); sub(/ +#.*$/, ""); gsub(/ +/, " ")
+            sub(/^ +[0-9a-f]+:\t/, ""); gsub(/\t/, " ")
+            if (arch == "x86-64") sub(/ +#.*$/, ""); else sub(/ *\/\/.*$/, "")
+            gsub(/ +/, " "); sub(/ +$/, "")
             if ($0 ~ /^(ret|nop|cs nop|xchg %ax,%ax|data16)/) next
             code = code (code == "" ? "" : " ; ") $0
         }
         END { if (name != "") print name "\t" code }' |
         while IFS="$(printf '\t')" read -r name code; do
-            # The barrier column is read off the instructions: a LOCK prefix,
-            # an XCHG with memory (implicitly locked), or an MFENCE.
-            case " $code" in
-            *" lock "*) barrier=lock ;;
-            *" xchg "*) barrier=xchg ;;
-            *" mfence"*) barrier=mfence ;;
-            *) barrier=none ;;
-            esac
-            printf '  %-16s %-8s %s\n' "$name" "$barrier" "$code"
+            barrier=$(ordering "$arch" " $code")
+            printf '  %-16s %-12s %s\n' "$name" "$barrier" "$code"
         done
-    echo "   Only the store->load order costs a barrier on x86: XCHG (implicitly locked) for the"
-    echo "   seq_cst store, MFENCE for the fence, LOCK for the read-modify-write; release and"
-    echo "   acquire are the same plain MOVs as the unordered accesses."
+    if [ "$arch" = x86-64 ]; then
+        echo "   Only the store->load order costs a barrier on x86: XCHG (implicitly locked) for the"
+        echo "   seq_cst store, MFENCE for the fence, LOCK for the read-modify-write; release and"
+        echo "   acquire are the same plain MOVs as the unordered accesses."
+    else
+        echo "   On aarch64 plain STR/LDR keep no order at all (not even store->store or load->load);"
+        echo "   an STLR (release) is never passed by a later LDAR (acquire), so release/acquire and"
+        echo "   seq_cst compile alike here (built for a CPU with LDAPR, ARMv8.3's weaker acquire, the"
+        echo "   acquire load becomes LDAPR and may pass the release store again); the fence is DMB ISH;"
+        echo "   the RMW is LDADDAL (LSE atomics, ARMv8.1) or, built for plain ARMv8.0, a call to"
+        echo "   __aarch64_ldadd4_acq_rel, which picks LDADDAL or an LDAXR/STLXR loop at run time."
+    fi
+}
+
+# ordering ARCH " INSTRUCTIONS": what orders the store before the load, read off the code.
+ordering() {
+    case $1 in
+    x86-64)
+        case $2 in
+        *" lock "*) echo "lock" ;;
+        *" xchg "*) echo "xchg" ;;
+        *" mfence"*) echo "mfence" ;;
+        *) echo "none" ;;
+        esac ;;
+    aarch64)
+        case $2 in
+        *" dmb "*) echo "dmb" ;;
+        *"__aarch64_"*) echo "lse-or-llsc" ;;
+        *" ldadd"* | *" swp"* | *" cas"*) echo "lse" ;;
+        *" ldaxr "* | *" stlxr "*) echo "ll/sc" ;;
+        *" stlr "*" ldar "* | *" stlr "*" ldapr "*) echo "stlr+ldar" ;;
+        *) echo "none" ;;
+        esac ;;
+    esac
 }
 
 if [ "${1:-}" = "--asm" ]; then

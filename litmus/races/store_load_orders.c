@@ -1,4 +1,4 @@
-/* store_load_orders.c: one store-then-load pair written five ways; `make asm` prints the x86-64 each compiles to.
+/* store_load_orders.c: one store-then-load pair written five ways; `make asm` prints what each compiles to on this CPU.
  *
  * Question: what do the memory orders cost on x86?  x86 (TSO) already keeps
  * load->load, load->store and store->store order; the one reordering it does

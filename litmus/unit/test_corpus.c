@@ -32,6 +32,8 @@ static void state_line(const struct lt_test *t, const int *vals, char *st, size_
 static int outside_tso(const struct lt_test *t, const struct lt_result *r)
 {
     struct lt_model_result tso;
+    if (!hardware_is_tso())
+        return 0; /* aarch64 (or qemu) shows what TSO forbids (unit.h): the .expected files still judge it */
     if (lt_model_run(t, LT_MODEL_TSO, LT_MODEL_BUDGET, &tso) != 0)
         fail_msg("%s: too large to enumerate (%ld states)", t->name, tso.explored);
     int outside = 0;

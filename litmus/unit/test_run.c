@@ -21,6 +21,8 @@ static uint64_t count_of(const struct lt_result *r, bool witness)
 /* Every state seen is one the x86-TSO enumeration reaches. */
 static void assert_within_tso(const struct lt_test *t, const struct lt_result *r)
 {
+    if (!hardware_is_tso())
+        return; /* aarch64 (or qemu) shows what TSO forbids: unit.h, hardware_is_tso */
     struct lt_model_result tso;
     assert_int_equal(lt_model_run(t, LT_MODEL_TSO, LT_MODEL_BUDGET, &tso), 0);
     for (int s = 0; s < r->nstates; s++)
@@ -64,6 +66,12 @@ static void sb_is_observed_within_a_bounded_run(void **state)
 static void forbidden_outcomes_never_appear(void **state)
 {
     (void)state;
+    if (!hardware_is_tso()) {
+        printf("   skipped: %s\n", running_emulated() ? "under qemu-user, whose STLR/LDAR keep no store->load "
+                                                        "order on x86 (SB+scs shows)"
+                                                      : "this CPU is weaker than x86-TSO (MP, LB, S, 2+2W show)");
+        skip();
+    }
     static const char *const names[] = {"SB+mfences", "SB+xchgs", "SB+scs", "MP", "MP+relacq", "LB", "S", "2+2W"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[4096];
@@ -228,7 +236,7 @@ static void a_state_tso_forbids_fails_loudly(void **state)
     assert_non_null(f);
     fputs("#!/bin/sh\n# a broken compiler: every load returns one more than memory holds\n"
           "for last; do :; done\nsed -i 's/= atomic_load_explicit(/= 1 + atomic_load_explicit(/' \"$last\"\n"
-          "exec cc \"$@\"\n", f);
+          "exec ${MEMLAB_REAL_CC:-cc} \"$@\"\n", f);
     fclose(f);
     assert_int_equal(chmod(script, 0755), 0);
     f = fopen(test, "w");
@@ -239,6 +247,8 @@ static void a_state_tso_forbids_fails_loudly(void **state)
 
     const char *old = getenv("CC");
     char *saved = old ? strdup(old) : NULL;
+    if (old && *old) /* the compiler that builds for this CPU (a cross one under make test-arm64) */
+        setenv("MEMLAB_REAL_CC", old, 1);
     setenv("CC", script, 1);
     char *out, *argv[] = {"litmus", "--expect", "-n", "2000", test};
     int rc = cli_capture(5, argv, &out);

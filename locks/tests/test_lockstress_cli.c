@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "locks/lock.h"
+#include "locks/sys.h"
 
 /* Run lockstress with args (a shell word list), capture stdout+stderr into
  * out, return its exit status (or -1 when it did not exit normally). */
@@ -18,7 +19,7 @@ static int run(const char *args, char *out, size_t outsize)
 {
     const char *build = getenv("MEMLAB_BUILD") ? getenv("MEMLAB_BUILD") : "build";
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s/bin/lockstress %s 2>&1", build, args);
+    snprintf(cmd, sizeof cmd, "%s%s/bin/lockstress %s 2>&1", exec_prefix(), build, args);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t n = fread(out, 1, outsize - 1, p);

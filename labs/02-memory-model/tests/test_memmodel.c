@@ -116,6 +116,13 @@ static void *side(void *arg)
 static void test_handshake_never_lets_both_in(void **state)
 {
     (void)state;
+    if (running_emulated()) {
+        /* qemu-user runs aarch64's STLR then LDAR (a seq_cst store, then a
+         * seq_cst load) as two plain x86 MOVs: the load passes the store, so
+         * both threads get in there, as neither x86 nor a real ARM allows. */
+        print_message("skipped under an emulator: qemu-user keeps no store->load order for seq_cst\n");
+        skip();
+    }
     if (online_cpus() < 2)
         print_message("only one CPU: the store buffer cannot show (the test passes trivially)\n");
     run.hs = calloc(ROUNDS, sizeof *run.hs);

@@ -7,7 +7,7 @@ static int run(const char *args, char *out, size_t size)
 {
     char cmd[512];
     const char *build = getenv("MEMLAB_BUILD");
-    snprintf(cmd, sizeof cmd, "%s/bin/forkcow %s 2>&1", build ? build : "build", args);
+    snprintf(cmd, sizeof cmd, "%s%s/bin/forkcow %s 2>&1", exec_prefix(), build ? build : "build", args);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t len = fread(out, 1, size - 1, p);
@@ -18,6 +18,10 @@ static int run(const char *args, char *out, size_t size)
 static void test_pages_copied_equal_pages_written(void **state)
 {
     (void)state;
+    if (running_emulated()) { /* qemu-user takes page faults of its own in the same process */
+        print_message("skipped under an emulator: its own page faults count with the program's\n");
+        skip();
+    }
     static char out[4096];
     int status = run("--mib 16 --every 4", out, sizeof out);
     print_message("%s", out);

@@ -1,0 +1,239 @@
+/* test_tune.c: the runner's settings search finds the best of a sweep, survives a preempted batch, keeps its budget; the cache round-trips; a tuned run sees only states a fixed run may. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <math.h>
+
+#include "litmus/model.h"
+#include "litmus/tune.h"
+#include "litmus/unit/unit.h"
+#include "locks/sys.h"
+
+/* A made-up machine: witnesses per microsecond for a setting, best at
+ * period 2 x cost, batch 2000, shuffled, reset by the writer, stride 32;
+ * each setting's effect multiplies (the search assumes weak interaction). */
+static double landscape(const struct lt_setting *s, long cost)
+{
+    double p = (double)s->period / (double)cost;
+    double f = 1.0 / (1.0 + (p - 2.0) * (p - 2.0));
+    f *= 1.0 / (1.0 + fabs(log((double)s->batch / 2000.0)));
+    f *= s->shuffle ? 1.3 : 1.0;
+    f *= s->reset == LT_RESET_WRITER ? 1.2 : s->reset == LT_RESET_FIRST ? 0.9 : 1.0;
+    f *= s->stride == 32 ? 1.1 : 1.0;
+    return f;
+}
+
+/* Feed the tuner batches from the landscape until it is done; one batch in
+ * every `preempt` (0: none) takes 50 times as long, as if the threads had
+ * been descheduled.  Returns the batches run. */
+static int drive(struct lt_tuner *tu, long cost, int preempt)
+{
+    int batches = 0;
+    while (!tu->done && batches < 100000) {
+        const struct lt_setting *s = &tu->cur;
+        double us = (double)s->batch * (double)(s->period > cost ? s->period : cost) / 1000.0 + 20.0;
+        double wit = landscape(s, cost) * us;
+        if (preempt && batches % preempt == preempt / 2)
+            us *= 50;
+        lt_tuner_batch(tu, s->batch, (uint64_t)wit, (uint64_t)(us * 1000.0));
+        batches++;
+    }
+    return batches;
+}
+
+static struct lt_setting untuned(long cost)
+{
+    return (struct lt_setting){cost * 3 / 2 < 180 ? 180 : cost * 3 / 2, 400, CACHE_LINE / (long)sizeof(int), false,
+                               LT_RESET_READER};
+}
+
+/* Score of the best point of the full grid the search draws its values from. */
+static double sweep_best(long cost, struct lt_setting *best)
+{
+    static const double pf[] = {0, 0.5, 1.0, 2.0, 4.0, 8.0};
+    static const long batches[] = {250, 500, 1000, 2000, 4000};
+    double top = -1;
+    for (size_t a = 0; a < 6; a++)
+        for (size_t b = 0; b < 5; b++)
+            for (long st = CACHE_LINE / (long)sizeof(int); st <= LT_TUNE_MAX_STRIDE; st *= 2)
+                for (int sh = 0; sh < 2; sh++)
+                    for (int r = 0; r < 3; r++) {
+                        struct lt_setting s = {(long)(pf[a] * (double)cost + 0.5), batches[b], st, sh, r};
+                        double v = landscape(&s, cost);
+                        if (v > top) {
+                            top = v;
+                            *best = s;
+                        }
+                    }
+    return top;
+}
+
+/* A whole search on the made-up machine (preempt as in drive); asserts it
+ * ends, at 0.9 x the sweep's best or better, having measured at most 45
+ * slices (25 settings and the confirmation of each win). */
+static void search_and_compare(int preempt)
+{
+    long cost = 100;
+    struct lt_setting start = untuned(cost), grid;
+    double top = sweep_best(cost, &grid);
+    struct lt_tuner tu;
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 20000000000u, 100000000); /* preemptions take time */
+    int batches = drive(&tu, cost, preempt);
+    double got = landscape(&tu.best, cost);
+    char a[256], b[256];
+    lt_setting_text(&tu.best, a, sizeof a);
+    lt_setting_text(&grid, b, sizeof b);
+    printf("   search%s: %s (%.3f) after %d settings, %d batches; sweep: %s (%.3f); untuned %.3f\n",
+           preempt ? " with preemptions" : "", a, got, tu.tried, batches, b, top, landscape(&start, cost));
+    assert_true(tu.complete);
+    if (got < 0.9 * top)
+        fail_msg("the search found %.3f, below 0.9 x the sweep's %.3f", got, top);
+    if (tu.tried > 45)
+        fail_msg("the search measured %d slices, want at most 45", tu.tried);
+}
+
+static void search_reaches_the_sweeps_best(void **state)
+{
+    (void)state;
+    search_and_compare(0);
+}
+
+/* A batch stretched 50x by a preemption must not decide the winner. */
+static void preempted_batches_do_not_mislead(void **state)
+{
+    (void)state;
+    search_and_compare(7);
+}
+
+/* Only the free settings change; the budget ends the search early, flagged. */
+static void fixed_settings_stay_and_budget_holds(void **state)
+{
+    (void)state;
+    long cost = 100;
+    struct lt_setting start = untuned(cost);
+    start.batch = 777;
+    struct lt_tuner tu;
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL & ~(unsigned)LT_TUNE_BATCH, cost, 0, 1000000000u, 100000000);
+    drive(&tu, cost, 0);
+    assert_int_equal(tu.best.batch, 777);
+    assert_true(tu.complete);
+
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 20000000u, 100000000); /* 20 ms */
+    drive(&tu, cost, 0);
+    assert_true(tu.done);
+    assert_false(tu.complete);
+    if (tu.used_ns > 40000000u) /* the budget, plus the slice that crossed it */
+        fail_msg("a 20 ms budget ran %.1f ms", (double)tu.used_ns / 1e6);
+
+    lt_tuner_start(&tu, &start, 0, cost, 0, 1000000000u, 100000000); /* nothing free: done at once */
+    assert_true(tu.done);
+    assert_int_equal(tu.tried, 0);
+
+    /* A search resumed at a position goes on from there: fewer settings. */
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 1000000000u, 100000000);
+    drive(&tu, cost, 0);
+    int all = tu.tried;
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 3 * LT_TUNE_VALUES + 1, 1000000000u, 100000000);
+    drive(&tu, cost, 0);
+    assert_true(tu.complete);
+    if (tu.tried >= all)
+        fail_msg("resumed at step 3: %d settings, a whole search %d", tu.tried, all);
+    assert_int_equal(lt_tuner_position(&tu), LT_TUNE_END);
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 20000000u, 100000000); /* cut: a position inside */
+    drive(&tu, cost, 0);
+    assert_true(lt_tuner_position(&tu) > 0 && lt_tuner_position(&tu) < LT_TUNE_END);
+}
+
+static void cache_round_trips(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/memlab-tune-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    setenv("LITMUS_TUNE_CACHE", path, 1);
+    char k1[512], k2[512];
+    lt_tune_key(k1, sizeof k1, "SB", "exists (0:r0=0 /\\ 1:r0=0)");
+    lt_tune_key(k2, sizeof k2, "SB", "exists (0:r0=1 /\\ 1:r0=0)");
+    assert_string_not_equal(k1, k2); /* a changed test is tuned again */
+    struct lt_setting a = {120, 2000, 32, true, LT_RESET_WRITER}, b = {0, 250, 16, false, LT_RESET_FIRST}, got;
+    int step = -1;
+    assert_false(lt_tune_cache_get(k1, &got, &step));
+    lt_tune_cache_put(k1, &a, LT_TUNE_END);
+    lt_tune_cache_put(k2, &b, 2);
+    assert_true(lt_tune_cache_get(k1, &got, &step));
+    assert_int_equal(step, LT_TUNE_END);
+    assert_true(got.period == a.period && got.batch == a.batch && got.stride == a.stride &&
+                got.shuffle == a.shuffle && got.reset == a.reset);
+    lt_tune_cache_put(k1, &b, LT_TUNE_END); /* replaces, does not add */
+    assert_true(lt_tune_cache_get(k1, &got, &step));
+    assert_int_equal(got.batch, 250);
+    FILE *f = fopen(path, "a");
+    fprintf(f, "%s 1 99999999 16 0 0 1\n%s garbage\n", k2, k2); /* out of range, malformed: ignored */
+    fclose(f);
+    assert_true(lt_tune_cache_get(k2, &got, &step));
+    assert_int_equal(got.batch, 250);
+    assert_int_equal(step, 2); /* a cut search: the next run goes on from position 2 with b */
+    setenv("LITMUS_TUNE_CACHE", "off", 1);
+    assert_false(lt_tune_cache_get(k1, &got, &step));
+    unsetenv("LITMUS_TUNE_CACHE");
+    unlink(path);
+}
+
+/* Tuning changes how often states show, never which: a searched run of SB
+ * counts every instance and sees only states x86-TSO (or, on an emulator,
+ * the host) allows, and reports the setting it chose. */
+static void tuned_run_counts_every_instance(void **state)
+{
+    (void)state;
+    char path[4096], err[512];
+    catalog_path(path, sizeof path, "SB");
+    struct lt_test *t = lt_parse_file(path, err, sizeof err);
+    assert_non_null(t);
+    int sb = 0;
+    while (sb < lt_catalog_count && strcmp(lt_catalog[sb].name, "SB") != 0)
+        sb++;
+    assert_true(sb < lt_catalog_count);
+    const lt_thread_fn fns[2] = {lt_catalog[sb].fns[0], lt_catalog[sb].fns[1]};
+    struct lt_options o;
+    lt_options_default(&o);
+    o.iterations = LT_SCALE(300000, 30000);
+    o.tune = LT_TUNE_ALL;
+    struct lt_result r;
+    assert_int_equal(lt_run(t, fns, &o, &r, err, sizeof err), 0);
+    char set[256];
+    lt_setting_text(&r.setting, set, sizeof set);
+    printf("   SB tuned: %s; %d settings in %.3f s; %llu witnesses of %ld\n", set, r.tune_tried, r.tune_seconds,
+           (unsigned long long)r.positive, r.iterations);
+    assert_string_equal(r.tuned, "search");
+    assert_int_equal(r.iterations, o.iterations);
+    assert_int_equal(r.positive + r.negative, (uint64_t)o.iterations);
+    assert_true(r.tune_instances <= o.iterations);
+    assert_true(r.setting.batch >= 1 && r.setting.batch <= LT_TUNE_MAX_BATCH);
+    if (hardware_is_tso()) {
+        struct lt_model_result tso;
+        assert_int_equal(lt_model_run(t, LT_MODEL_TSO, LT_MODEL_BUDGET, &tso), 0);
+        for (int s = 0; s < r.nstates; s++)
+            if (!lt_model_allows(&tso, r.states[s].vals))
+                fail_msg("a tuned run saw a state x86-TSO forbids, %llu times",
+                         (unsigned long long)r.states[s].count);
+        lt_model_free(&tso);
+    }
+    lt_result_free(&r);
+    lt_test_free(t);
+}
+
+int main(void)
+{
+    watchdog(120);
+    setenv("LITMUS_TUNE_CACHE", "off", 1);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(search_reaches_the_sweeps_best),
+        cmocka_unit_test(preempted_batches_do_not_mislead),
+        cmocka_unit_test(fixed_settings_stay_and_budget_holds),
+        cmocka_unit_test(cache_round_trips),
+        cmocka_unit_test(tuned_run_counts_every_instance),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
