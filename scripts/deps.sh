@@ -88,12 +88,19 @@ done
 
 missing=""
 need_arm64=0
+native=$(dpkg --print-architecture)
 for pkg in $(printf '%s\n' $wanted | sort -u); do
     case " ${MEMLAB_DEPS_MISSING:-} " in
     *" $pkg "*) missing="$missing $pkg"; continue ;;
     esac
-    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)
-    if [ "$status" != "installed" ]; then
+    # A bare name matches every architecture's copy (multiarch: the arm64
+    # group adds :arm64 ones): it counts when the native or an "all" copy is.
+    case "$pkg" in
+    *:*) want_arch=${pkg#*:} ;;
+    *) want_arch=$native ;;
+    esac
+    if ! dpkg-query -W -f='${Architecture} ${db:Status-Status}\n' "$pkg" 2>/dev/null |
+            grep -qE "^($want_arch|all) installed\$"; then
         missing="$missing $pkg"
         case "$pkg" in *:arm64) need_arm64=1 ;; esac
     fi
