@@ -271,7 +271,7 @@ $(BUILD)/tests/notes/demos/tests/test_forkcow: | $(BUILD)/bin/forkcow
 LABS_ALL = $(sort $(patsubst %/tests/,%,$(dir $(wildcard labs/[0-9][0-9]-*/tests/))))
 LAB_TSAN_BUILD := build/tsan
 ifneq ($(strip $(LAB)),)
-LAB_DIR := $(shell $(LAB_PY) scripts/handout.py labdir '$(LAB)' 2>&1)
+LAB_DIR := $(shell $(LAB_PY) scripts/handout.py labdir '$(LAB)' 2>/dev/null)
 LAB_TSAN := $(if $(shell grep -qsE '^tsan +no' $(LAB_DIR)/tests/grade.txt && echo no),,yes)
 endif
 LAB_TESTS_OF = $(filter $(BUILD)/tests/$(1)/%,$(TESTS))
@@ -282,7 +282,7 @@ ifeq ($(strip $(LAB)),)
 check: check-all ## run every test program; LAB=NN: that lab's tests, plain and under TSan, one OK/FAIL line each (SHOW=1, REPEAT=N)
 else ifeq ($(filter labs/%,$(LAB_DIR)),)
 check:
-	@echo "make check: $(LAB_DIR)"; exit 2
+	@$(LAB_PY) scripts/handout.py labdir '$(LAB)'; exit 2
 else
 check: deps
 	+$(Q)$(MAKE) --no-print-directory lab-build LAB=$(LAB_DIR)
@@ -296,7 +296,8 @@ lab-build: $$(call LAB_TESTS_OF,$(LAB_DIR))
 lab-tests: $$(foreach l,$$(LABS_ALL),$$(call LAB_TESTS_OF,$$(l)))
 
 grade: deps ## grade the labs (LAB=NN: one) in a tree with pristine tests: a points table and build/grade/results.json (Gradescope)
-	$(Q)$(LAB_PY) scripts/grade.py --base $(GRADE_BASE) --submission $(or $(SUBMISSION),.) \
+	$(Q)$(if $(filter labs/%,$(LAB_DIR))$(if $(strip $(LAB)),,all),,$(LAB_PY) scripts/handout.py labdir '$(LAB)'; exit 2;) \
+	  $(LAB_PY) scripts/grade.py --base $(GRADE_BASE) --submission $(or $(SUBMISSION),.) \
 	  --work $(BUILD)/grade $(if $(strip $(LAB)),--lab $(LAB_DIR))
 
 # -- labs: teacher only (the handout replaces from here to the end of the block) --

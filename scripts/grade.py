@@ -25,6 +25,11 @@ A mutant file (labs/NN-*/teacher/mutants/NAME.mut):
     @@ labs/04-locks/lab_ticket.c :: draw a ticket
     ...the code that replaces that region (a unique part of its hint)...
     @@ FILE :: HINT          (more regions, in the same or other files)
+    <<<
+    lines of the reference region, exactly      (instead of a whole new body:
+    ===                                          edits, each old text found
+    what replaces them                           once in the region)
+    >>>
 
 Run by Debian's /usr/bin/python3; standard library only.
 """
@@ -242,9 +247,22 @@ def parse_mutant(path):
             [(f, h, "\n".join(c).rstrip("\n")) for f, h, c in regions])
 
 
+EDIT_RE = re.compile(r"^<<<\n(.*?)\n===\n(.*?)\n?>>>$", re.S | re.M)
+
+
+def apply_edits(body, path, hint, code):
+    """The region's body with each `<<< old === new >>>` edit applied once."""
+    for old, new in EDIT_RE.findall(code):
+        if body.count(old) != 1:
+            raise GradeError(f"{path}: region '{hint}': the text to replace occurs {body.count(old)} "
+                             f"times (want once):\n{old}")
+        body = body.replace(old, new)
+    return body
+
+
 def apply_region(text, path, hint, code):
     """text with the body of the one solution region whose hint contains
-    hint replaced by code."""
+    hint replaced by code, or edited by code's `<<< old === new >>>` blocks."""
     lines = text.split("\n")
     hits = [i for i, l in enumerate(lines)
             if handout.BEGIN_RE.match(l) and hint in handout.BEGIN_RE.match(l).group(2)]
@@ -254,6 +272,8 @@ def apply_region(text, path, hint, code):
     e = next((i for i in range(b + 1, len(lines)) if handout.END_RE.match(lines[i])), None)
     if e is None:
         raise GradeError(f"{path}: the region '{hint}' never ends")
+    if code.lstrip().startswith("<<<"):
+        code = apply_edits("\n".join(lines[b + 1:e]), path, hint, code)
     return "\n".join(lines[:b + 1] + code.split("\n") + lines[e:])
 
 

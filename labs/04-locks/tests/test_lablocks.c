@@ -1,7 +1,9 @@
 /* test_lablocks.c: lab 04: your ticket lock and handoff mutex exclude each other, keep FIFO order, trylock right, and the handoff mutex lets nobody barge. */
 #include "labs/labtest.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "labs/04-locks/lablocks.h"
 #include "locks/stress.h"
@@ -52,6 +54,23 @@ static void *take(void *arg)
 
 enum { WAITERS = 5 };
 
+/* How long a queued thread may take to get the lock after it was released
+ * to it: generous beside two CPU-burning processes, and short enough that a
+ * lost wake-up fails the test instead of hanging it. */
+#define WAKE_LIMIT_NS (5 * SEC)
+
+/* pthread_join with a limit: false when the thread is still running (it is
+ * left behind; the test fails and its process ends). */
+static bool join_within(pthread_t t, uint64_t ns)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t at = (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec + ns;
+    ts.tv_sec = (time_t)(at / SEC);
+    ts.tv_nsec = (long)(at % SEC);
+    return pthread_timedjoin_np(t, NULL, &ts) == 0;
+}
+
 /* Start takers one at a time while the test holds the lock, each once the
  * previous one is queued (waiters() counts it), then release: they must
  * get the lock in arrival order.  A taker that gets in while the test holds
@@ -85,7 +104,10 @@ static void fifo_order(const struct lock_ops *ops)
     }
     ops->unlock(lock, NULL);
     for (unsigned i = 0; i < WAITERS; i++)
-        pthread_join(k[i].thread, NULL);
+        if (!join_within(k[i].thread, WAKE_LIMIT_NS))
+            fail_msg("%s: taker %u (of %u queued) still had not got the lock %.0f s after the test "
+                     "unlocked: a lost wake-up (a queued thread that nobody woke)",
+                     ops->name, i, WAITERS, (double)WAKE_LIMIT_NS / SEC);
     lock_free(ops, lock);
     print_message("%s: acquisition order", ops->name);
     for (unsigned i = 0; i < order_len; i++)
@@ -175,14 +197,15 @@ static void *take_and_hold(void *arg)
     return NULL;
 }
 
-/* Hold the lock with one thread queued, unlock, and at once try to take it
- * back: a handoff mutex has already given it to the waiter (which holds it
- * until the test is done), so the trylock must fail; a barging mutex would
- * let it succeed. */
-static void test_handoff_unlock_lets_nobody_barge(void **state)
+/* One round: hold the lock with one thread queued, unlock, and at once try
+ * to take it back.  A handoff mutex has already given it to the waiter
+ * (which holds it until the round is over), so the trylock must fail; a
+ * barging mutex made it free, and the trylock, a few nanoseconds after the
+ * unlock, wins against a waiter that needs microseconds to wake. */
+enum round_result { ROUND_OK, ROUND_BARGED, ROUND_NEVER_QUEUED, ROUND_NEVER_WOKE };
+
+static enum round_result barge_round(const struct lock_ops *ops)
 {
-    (void)state;
-    const struct lock_ops *ops = &lab_handoff_ops;
     void *lock = lock_new(ops);
     assert_non_null(lock);
     unsigned order[1], order_len = 0;
@@ -200,15 +223,42 @@ static void test_handoff_unlock_lets_nobody_barge(void **state)
     if (barged)
         ops->unlock(lock, NULL);
     atomic_store(&may_release, true);
-    pthread_join(k.thread, NULL);
+    if (!join_within(k.thread, WAKE_LIMIT_NS))
+        return ROUND_NEVER_WOKE; /* the lock and the thread are left behind */
     lock_free(ops, lock);
-    if (!queued)
-        print_message("the waiter never queued (or got in while the lock was held)\n");
+    return !queued ? ROUND_NEVER_QUEUED : barged ? ROUND_BARGED : ROUND_OK;
+}
+
+enum { BARGE_ROUNDS = 50 };
+
+static void test_handoff_unlock_lets_nobody_barge(void **state)
+{
+    (void)state;
+    const struct lock_ops *ops = &lab_handoff_ops;
+    unsigned barged = 0;
+    for (unsigned r = 0; r < BARGE_ROUNDS; r++) {
+        switch (barge_round(ops)) {
+        case ROUND_NEVER_QUEUED:
+            fail_msg("round %u: the waiter never showed up in the queue (waiters() stayed 0), or it "
+                     "got the lock while the test held it", r + 1);
+            break;
+        case ROUND_NEVER_WOKE:
+            fail_msg("round %u: after the unlock the queued waiter still had not got the lock %.0f s "
+                     "later: a lost wake-up", r + 1, (double)WAKE_LIMIT_NS / SEC);
+            break;
+        case ROUND_BARGED:
+            barged++;
+            break;
+        case ROUND_OK:
+            break;
+        }
+    }
+    print_message("%s: in %u of %u rounds a trylock right after unlock took the lock from the "
+                  "queued waiter\n", ops->name, barged, BARGE_ROUNDS);
     if (barged)
-        print_message("trylock right after unlock took the lock from under the queued waiter\n");
-    assert_true(queued);
-    assert_false(barged);
-    assert_int_equal(order_len, 1);
+        fail_msg("unlock let a newcomer barge in %u of %u rounds: a handoff mutex gives the lock to "
+                 "the oldest waiter before unlock returns, so the lock is never free while someone "
+                 "waits", barged, BARGE_ROUNDS);
 }
 
 static const struct CMUnitTest tests[] = {

@@ -1,7 +1,9 @@
 /* test_bchan.c: lab 06: the bounded channel keeps order, blocks when full or empty, closes Go's way, loses nothing under MPMC load; the pool handles every item once and leaves no thread behind. */
 #include "labs/labtest.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "labs/06-channels-pools/bchan.h"
 
@@ -37,11 +39,13 @@ struct op {
     long item;
     int result;
     atomic_bool done;
+    atomic_int tid; /* the thread's id, for asleep() */
 };
 
 static void *send_one(void *arg)
 {
     struct op *o = arg;
+    atomic_store(&o->tid, (int)gettid());
     o->result = bchan_send(o->ch, o->item);
     atomic_store(&o->done, true);
     return NULL;
@@ -50,6 +54,7 @@ static void *send_one(void *arg)
 static void *recv_one(void *arg)
 {
     struct op *o = arg;
+    atomic_store(&o->tid, (int)gettid());
     o->result = bchan_recv(o->ch, &o->item);
     atomic_store(&o->done, true);
     return NULL;
@@ -144,6 +149,98 @@ static void test_bchan_close_drains_then_reports_closed(void **state)
     assert_int_equal(rc, 0);
     assert_int_equal(o.result, BCHAN_CLOSED);
     bchan_free(ch);
+}
+
+/* True when the thread is asleep in the kernel (state S in /proc): for a
+ * thread that only calls bchan_send or bchan_recv, blocked on its condition
+ * variable (or, for a moment, on the mutex). */
+static bool asleep(int tid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' && p[2] == 'S';
+}
+
+static bool wait_asleep(struct op *o, uint64_t end)
+{
+    while (now_ns() < end) {
+        int tid = atomic_load(&o->tid);
+        if (atomic_load(&o->done) || (tid && asleep(tid)))
+            return true;
+        sleep_ns(200 * 1000);
+    }
+    return false;
+}
+
+enum { BLOCKED = 3 };
+#define RELEASE_LIMIT_NS (5 * SEC)
+
+/* Several receivers blocked on an empty channel and several senders on a
+ * full one: close must wake every one of them (a broadcast on both
+ * condition variables).  A close that signals one waiter leaves the others
+ * asleep for ever: the test sees it within RELEASE_LIMIT_NS. */
+static void test_bchan_close_wakes_every_blocked_thread(void **state)
+{
+    (void)state;
+    struct bchan *empty = bchan_new(1), *full = bchan_new(1);
+    assert_true(empty && full);
+    assert_int_equal(bchan_send(full, 7), 0);
+    struct op r[BLOCKED] = {0}, s[BLOCKED] = {0};
+    pthread_t rt[BLOCKED], st[BLOCKED];
+    for (int i = 0; i < BLOCKED; i++) {
+        r[i].ch = empty;
+        s[i].ch = full;
+        s[i].item = i;
+        rt[i] = spawn(recv_one, &r[i]);
+        st[i] = spawn(send_one, &s[i]);
+    }
+    /* Twice, a little apart: a thread seen asleep on the mutex is, the
+     * second time, asleep on its condition variable. */
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t end = now_ns() + RELEASE_LIMIT_NS;
+        for (int i = 0; i < BLOCKED; i++)
+            if (!wait_asleep(&r[i], end) || !wait_asleep(&s[i], end))
+                fail_msg("thread %d never blocked: send on a full channel and recv on an empty one "
+                         "must wait", i);
+        sleep_ns(20 * MS);
+    }
+    unsigned early = 0;
+    for (int i = 0; i < BLOCKED; i++)
+        early += atomic_load(&r[i].done) + atomic_load(&s[i].done);
+    if (early)
+        fail_msg("%u blocked sends or receives returned before the close", early);
+    assert_int_equal(bchan_close(empty), 0);
+    assert_int_equal(bchan_close(full), 0);
+    uint64_t end = now_ns() + RELEASE_LIMIT_NS;
+    unsigned stuck_r = 0, stuck_s = 0;
+    for (int i = 0; i < BLOCKED; i++) {
+        while ((!atomic_load(&r[i].done) || !atomic_load(&s[i].done)) && now_ns() < end)
+            sleep_ns(200 * 1000);
+        stuck_r += !atomic_load(&r[i].done);
+        stuck_s += !atomic_load(&s[i].done);
+    }
+    print_message("close released %u of %d blocked receivers and %u of %d blocked senders\n",
+                  BLOCKED - stuck_r, BLOCKED, BLOCKED - stuck_s, BLOCKED);
+    if (stuck_r || stuck_s)
+        fail_msg("%u receivers and %u senders were still blocked %.0f s after close: close must wake "
+                 "every waiter on both condition variables (a lost wake-up)",
+                 stuck_r, stuck_s, (double)RELEASE_LIMIT_NS / SEC);
+    for (int i = 0; i < BLOCKED; i++) {
+        pthread_join(rt[i], NULL);
+        pthread_join(st[i], NULL);
+        if (r[i].result != BCHAN_CLOSED || s[i].result != BCHAN_CLOSED)
+            fail_msg("a blocked thread released by close got %d (recv) / %d (send), want BCHAN_CLOSED "
+                     "(%d) from both", r[i].result, s[i].result, BCHAN_CLOSED);
+    }
+    bchan_free(empty);
+    bchan_free(full);
 }
 
 /* ---- MPMC: every item exactly once, each producer's order kept ------------ */
@@ -287,6 +384,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_bchan_send_blocks_while_full),
     cmocka_unit_test(test_bchan_recv_blocks_while_empty),
     cmocka_unit_test(test_bchan_close_drains_then_reports_closed),
+    cmocka_unit_test(test_bchan_close_wakes_every_blocked_thread),
     cmocka_unit_test(test_bchan_mpmc_every_item_exactly_once),
     cmocka_unit_test(test_pool_handles_every_item_once),
     cmocka_unit_test(test_pool_shutdown_joins_every_worker),
