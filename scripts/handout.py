@@ -193,11 +193,30 @@ def list_tests(prog, env):
     return names if r.returncode == 0 and names and all(n.startswith("test") for n in names) else None
 
 
-TSAN_MEANING = ("ThreadSanitizer found two threads using the same memory with nothing ordering "
-                "them (the stack traces above name the lines): in your code, one of those accesses "
-                "needs an atomic with the right order, or a lock both sides hold.")
+TSAN_MEANING = {
+    "data race": "ThreadSanitizer found two threads using the same memory with nothing ordering them "
+                 "(the two stacks above name the lines): in your code, one of those accesses needs an "
+                 "atomic with the right order, or a lock both sides hold.",
+    "thread leak": "ThreadSanitizer found a thread that finished but was never joined: in your code, "
+                   "every thread you start must be joined (or detached) before its owner is done.",
+    "lock-order-inversion": "ThreadSanitizer found two locks taken in opposite orders by two threads: "
+                            "a deadlock waiting for the wrong moment; take them in one fixed order.",
+    "heap-use-after-free": "ThreadSanitizer found memory used after another thread freed it: in your "
+                           "code, something is freed while a thread can still reach it.",
+}
+TSAN_OTHER = ("ThreadSanitizer reported a misuse of threads or memory (the headline above says which): "
+              "the stacks under it name the lines of your code involved.")
 ASAN_MEANING = ("AddressSanitizer found memory used after it was freed, or outside what was "
                 "allocated: in your code, something is freed while another thread can still reach it.")
+TSAN_KIND_RE = re.compile(r"WARNING: ThreadSanitizer: ([a-z-]+(?: [a-z-]+)?)")
+
+
+def tsan_kind(text):
+    m = TSAN_KIND_RE.search(text)
+    if not m:
+        return None
+    kind = m.group(1)
+    return next((k for k in TSAN_MEANING if kind.startswith(k)), kind)
 
 
 def why_failed(rc, output, name):
@@ -209,7 +228,7 @@ def why_failed(rc, output, name):
             return "crashed (SIGSEGV): it read or wrote memory it does not own (a NULL or freed pointer?)"
         return f"crashed ({sig})"
     if "WARNING: ThreadSanitizer" in output:
-        return "ThreadSanitizer reported a data race"
+        return f"ThreadSanitizer reported a {tsan_kind(output)}"
     if "ERROR: AddressSanitizer" in output or "runtime error:" in output:
         return "a sanitizer reported a memory error"
     if f"[  FAILED  ] {name}" in output or f"[  ERROR   ] {name}" in output:
@@ -219,12 +238,23 @@ def why_failed(rc, output, name):
     return f"the process exited with status {rc} before the test finished (exit() somewhere?)"
 
 
+def decimal(line):
+    """CMocka's `0x2 != 0x1` as `got 2, want 1` (negative values as such)."""
+    def num(h):
+        v = int(h, 16)
+        return v - (1 << 64) if v >= 1 << 63 else v
+    m = re.match(r"^0x([0-9a-f]+) != 0x([0-9a-f]+)$", line.strip())
+    if m:
+        return f"got {num(m.group(1))}, want {num(m.group(2))} (the test's line below says what it counts)"
+    return line
+
+
 def details(output, name):
     """What the test printed between its RUN line and its result, with
     CMocka's failure lines reworded: the numbers a student needs.  A
     sanitizer report is cut to its headline and first frames, then
     followed by one line saying what it means for the student's code."""
-    lines, on, tsan, asan, frames = [], False, False, False, 0
+    lines, on, tsan, asan, frames = [], False, None, False, 0
     for line in output.splitlines():
         if line.startswith("[ RUN      ]") and line.endswith(" " + name):
             on = True
@@ -234,23 +264,25 @@ def details(output, name):
         if re.match(r"\[ +(OK|FAILED|SKIPPED|PASSED) +\] ", line):
             break
         if "WARNING: ThreadSanitizer" in line:
-            tsan, frames = True, 0
+            tsan, frames = tsan or tsan_kind(line), 0
         if "ERROR: AddressSanitizer" in line:
             asan, frames = True, 0
         if re.match(r"\s+#\d+ ", line):
-            frames += 1
-            if frames > 3 or (tsan or asan) is False:
+            frames += 1  # the first three frames of each stack say enough
+            if frames > 3 or not (tsan or asan):
                 continue
+        else:
+            frames = 0
         if line.startswith("[  ERROR   ] --- "):
             line = line[len("[  ERROR   ] --- "):]
-            line = line if line.startswith("[   LINE   ]") else "check failed: " + line
+            line = line if line.startswith("[   LINE   ]") else "check failed: " + decimal(line)
         if line.startswith("[   LINE   ] --- "):
             line = "at " + line[len("[   LINE   ] --- "):].replace(": error: Failure!", "")
         if line.strip():
             lines.append(line.rstrip())
     lines = lines[:16] + (["..."] if len(lines) > 16 else [])
     if tsan:
-        lines.append(TSAN_MEANING)
+        lines.append(TSAN_MEANING.get(tsan, TSAN_OTHER))
     if asan:
         lines.append(ASAN_MEANING)
     return lines
