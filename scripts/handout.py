@@ -102,6 +102,16 @@ def handout_makefile(text, handout_mk):
     return text[:a] + handout_mk.rstrip("\n") + "\n" + text[b:]
 
 
+def without_teacher_part(text):
+    """labs/README.md without its "## For teachers" part (to the end): the
+    handout's students do not run make labs, mutants or the grader."""
+    i = text.find("\n## For teachers")
+    if i < 0:
+        raise HandoutError("labs/README.md: no '## For teachers' heading; scripts/handout.py needs updating")
+    return text[:i] + ("\n## For teachers\n\nThe teacher's copy of this tree (the reference) explains "
+                       "how the handout, the checks and the grader are made.\n")
+
+
 def handout_files(hide=()):
     """{relative path: content bytes} of the handout, without the files in
     hide (library files that hold a lab's answer: the handout gets them
@@ -118,6 +128,8 @@ def handout_files(hide=()):
                     data = fh.read()
                 if rel.endswith(SOLUTION_EXTS):
                     data = replace_regions(rel, data.decode()).encode()
+                if rel == "labs/README.md":
+                    data = without_teacher_part(data.decode()).encode()
                 files[rel] = data
     for rel in TOP_FILES:
         if os.path.exists(os.path.join(ROOT, rel)):
