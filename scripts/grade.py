@@ -118,14 +118,16 @@ def build(tree, labdir, tsan, log):
     kinds = [("plain", ["BUILD=build", "SAN="])]
     if tsan:
         kinds.append(("TSan", ["BUILD=build/tsan", "SAN=thread"]))
-    ok = {}
+    ok, errors = {}, []
     with open(log, "a") as fh:
         for kind, args in kinds:
             r = subprocess.run(["make", "--no-print-directory", "-j2", "-C", tree] + args +
-                               ["lab-build", f"LAB={labdir}"], stdout=fh, stderr=subprocess.STDOUT,
-                               env=clean_env())
+                               ["lab-build", f"LAB={labdir}"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, errors="replace", env=clean_env())
+            fh.write(r.stdout)
             ok[kind] = r.returncode == 0
-    return ok
+            errors += [l for l in r.stdout.splitlines() if ": error: " in l and l not in errors]
+    return ok, errors[:10]
 
 
 def run_checks(tree, labdir, conf, kinds):
@@ -143,7 +145,7 @@ def grade_lab(base, tree, labdir, overlay, log, stop_early=False):
     """(conf, build status, {test: runs}) for one lab in a fresh tree."""
     conf = handout.lab_config(labdir, base)
     make_tree(base, tree, overlay)
-    built = build(tree, labdir, conf["tsan"], log)
+    built, errors = build(tree, labdir, conf["tsan"], log)
     runs = {}
     for kind, ok in built.items():
         if not ok:
@@ -154,7 +156,7 @@ def grade_lab(base, tree, labdir, overlay, log, stop_early=False):
         if stop_early and any(not x[1] for name, rs in got.items() for x in rs
                               if not name.startswith("test_given_")):
             break
-    return conf, built, runs
+    return conf, built, runs, errors
 
 
 def points_of(conf, name):
@@ -185,7 +187,7 @@ def grade(base, submission, labdirs, work, out):
     t0 = time.time()
     for labdir in labdirs:
         overlay = submission_overlay(base, submission, labdir)
-        conf, built, runs = grade_lab(base, os.path.join(work, "tree"), labdir, overlay, log)
+        conf, built, runs, errors = grade_lab(base, os.path.join(work, "tree"), labdir, overlay, log)
         names = handout.list_lab_tests(base, labdir)
         for name in names or sorted(runs):
             r = runs.get(name, [])
@@ -198,7 +200,7 @@ def grade(base, submission, labdirs, work, out):
                 output = "passed" + (" (plain and ThreadSanitizer)" if len(kinds) > 1 else "")
             elif not all(built.values()):
                 output = ("did not build (" + ", ".join(k for k, ok in built.items() if not ok) +
-                          f"); the compiler's messages are in {log}")
+                          "):\n" + "\n".join(errors or [f"see {log}"]))
             elif not r:
                 output = "did not run"
             else:
@@ -304,12 +306,13 @@ def mutants(base, work, files):
         name = os.path.basename(path)[:-4]
         t0 = time.time()
         overlay = mutant_overlay(base, labdir, regions)
-        conf, built, runs = grade_lab(base, os.path.join(work, "tree"), labdir, overlay, log, stop_early=True)
+        conf, built, runs, errors = grade_lab(base, os.path.join(work, "tree"), labdir, overlay, log,
+                                              stop_early=True)
         failing = [(n, x) for n, rs in runs.items() if not n.startswith("test_given_")
                    for x in rs if not x[1]]
         secs = time.time() - t0
         if not all(built.values()):
-            caught, first = "BUILD", "did not build: a mutant must compile (see " + log + ")"
+            caught, first = "BUILD", "did not build: a mutant must compile: " + "; ".join(errors[:2])
             escaped.append(f"{path}: does not compile")
         elif failing:
             kinds = sorted({x[0] for n, x in failing})
