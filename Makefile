@@ -313,9 +313,12 @@ grade: deps ## grade the labs (LAB=NN: one) in a tree with pristine tests: a poi
 # The library files that hold a lab's answer (HANDOUT_HIDDEN) are not in the
 # handout as source: it gets them compiled, plain and for each sanitizer, in
 # prebuilt/ (scripts/handout.mk links them).
-# `make mutants` (in .ci/run, not make test: minutes) applies each lab's
-# typical wrong solutions (labs/NN-*/teacher/mutants/*.mut) to a fresh
-# handout and requires the lab's check (plain, then TSan) to fail on each.
+# `make mutants` (minutes: not in make test) applies each lab's typical
+# wrong solutions (labs/NN-*/teacher/mutants/*.mut) to a fresh handout and
+# requires the lab's check (plain, then TSan) to fail on each.  `make
+# classroom` (in .ci/run) adds the grader on the untouched handout and on the
+# reference, and a student's `make check LAB=01` without root
+# (scripts/test_classroom.py).
 HANDOUT := $(BUILD)/handout
 GRADE_BASE := $(HANDOUT)
 HANDOUT_HIDDEN := locks/ticket.c locks/mutex_handoff.c locks/cowcfg.c labs/toolkit/chan.c labs/toolkit/workpool.c
@@ -326,7 +329,7 @@ HANDOUT_PREBUILT := $(foreach k,plain thread address,$(HANDOUT_HIDDEN:%.c=$(HAND
 MUTANT_FILES = $(sort $(wildcard labs/*/teacher/mutants/*.mut))
 TEST_EXTRA += labs
 
-.PHONY: labs handout handout-files mutants
+.PHONY: labs handout handout-files mutants classroom
 handout-files:
 	$(Q)$(LAB_PY) scripts/handout.py generate --out $(HANDOUT) $(HANDOUT_HIDDEN:%=--hide %)
 
@@ -346,11 +349,15 @@ labs: $$(TESTS) $$(PROGRAMS) handout ## check every lab: its tests pass here; th
 	  --build-log $(HANDOUT).log $(LABS_ALL)
 	$(Q)$(LAB_PY) scripts/handout.py links notes/*.md labs/README.md $(wildcard $(LABS_ALL:%=%/README.md))
 
-mutants: labs ## apply each lab's typical wrong solutions to a fresh handout: the lab's check (plain, then TSan) must fail on every one
-	@echo "== building the handout's ThreadSanitizer build ($(HANDOUT)/build/tsan)"
-	$(Q)$(MAKE) --no-print-directory -C $(HANDOUT) BUILD=build/tsan SAN=thread lab-tests >$(HANDOUT).tsan.log 2>&1 || \
-	  { tail -30 $(HANDOUT).tsan.log; exit 1; }
+mutants: handout ## apply each lab's typical wrong solutions to a fresh handout: the lab's check (plain, then TSan) must fail on every one
+	@echo "== building the handout's plain and ThreadSanitizer builds ($(HANDOUT)/build, build/tsan)"
+	$(Q)$(MAKE) --no-print-directory -C $(HANDOUT) BUILD=build SAN= lab-tests >$(HANDOUT).log 2>&1 && \
+	  $(MAKE) --no-print-directory -C $(HANDOUT) BUILD=build/tsan SAN=thread lab-tests >$(HANDOUT).tsan.log 2>&1 || \
+	  { tail -30 $(HANDOUT).log $(HANDOUT).tsan.log; exit 1; }
 	$(Q)$(LAB_PY) scripts/grade.py mutants --base $(HANDOUT) --work $(BUILD)/mutants $(MUTANT_FILES)
+
+classroom: mutants ## (CI, minutes) mutants; make grade on the handout (0) and the reference (full); make check LAB=01 without root
+	$(Q)$(LAB_PY) scripts/test_classroom.py --handout $(HANDOUT) --work $(BUILD)/classroom
 # ---- end labs ----
 
 # ---- httpd ----
