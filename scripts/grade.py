@@ -16,8 +16,10 @@
         Each mutant is a lab's typical wrong solution: the reference with
         one or more solution regions replaced.  Grade it like a submission
         (plain first, TSan only if plain passes) and require that a test
-        the student writes for fails.  Writes DIR/report.md (what the check
-        printed for each) and exits 1 if any mutant escaped.
+        the student writes for fails.  Writes DIR/report.md and, per lab,
+        DIR/NN-topic.md (what the check printed for each; the teacher's
+        labs/NN-*/teacher/mistakes.md are copies of these) and exits 1 if
+        any mutant escaped.
 
 A mutant file (labs/NN-*/teacher/mutants/NAME.mut):
     # one line: the mistake, as a student would make it
@@ -295,8 +297,8 @@ def mutants(base, work, files):
     os.makedirs(work, exist_ok=True)
     log = os.path.join(work, "build.log")
     open(log, "w").close()
-    escaped, report = [], ["# Mutants: what `make check` prints for each typical mistake",
-                           "", "Written by `make mutants` (scripts/grade.py); do not edit.", ""]
+    escaped, report = [], []
+    per_lab = {}
     print(f"{'lab':<20} {'mutant':<30} {'caught by':<10} {'s':>4}  first failing test")
     for path in files:
         labdir = handout.find_lab(path.split("/teacher/")[0], ROOT)
@@ -322,7 +324,8 @@ def mutants(base, work, files):
             caught, first = "ESCAPED", "every test passed, plain and under TSan"
             escaped.append(f"{path}: {title}: every test passes")
         print(f"{handout.lab_name(labdir):<20} {name:<30} {caught:<10} {secs:>4.0f}  {first[:80]}")
-        report += [f"## {handout.lab_name(labdir)}: `{name}`", "", f"**{title}**", ""]
+        start = len(report)
+        report += [f"## `{name}`: {title}", ""]
         report += [" ".join(why), ""] if why else []
         report += [f"Caught by: {caught} ({secs:.0f} s). Failing tests:", "", "```"]
         seen = set()
@@ -333,8 +336,16 @@ def mutants(base, work, files):
             report.append(f"FAIL  {n}: {x[2]} ({x[0]})")
             report += ["        " + d for d in x[3][:8]]
         report += ["```", ""]
+        per_lab.setdefault(handout.lab_name(labdir), []).extend(report[start:])
+    head = ["Written by `make mutants` (scripts/grade.py) from `mutants/*.mut`: each mutant",
+            "is the lab's reference with one typical mistake, checked like a student's",
+            "work (plain build first, ThreadSanitizer only if the plain tests pass).", ""]
+    for lab, lines in per_lab.items():
+        with open(os.path.join(work, lab + ".md"), "w") as fh:
+            fh.write("\n".join([f"# Lab {lab[:2]}: typical mistakes and what `make check` prints", ""] +
+                               head + lines))
     with open(os.path.join(work, "report.md"), "w") as fh:
-        fh.write("\n".join(report))
+        fh.write("\n".join(["# Mutants: what `make check` prints for each typical mistake", ""] + head + report))
     for e in escaped:
         print("mutants: " + e)
     if escaped:
