@@ -253,11 +253,12 @@ def why_failed(rc, output, name):
 def decimal(line):
     """CMocka's `0x2 != 0x1` as `got 2, want 1` (negative values as such)."""
     def num(h):
-        v = int(h, 16)
+        v = int(h, 16) if h else 0
         return v - (1 << 64) if v >= 1 << 63 else v
-    m = re.match(r"^0x([0-9a-f]+) != 0x([0-9a-f]+)$", line.strip())
+    m = re.match(r"^(0x[0-9a-f]+|\d+) != (0x[0-9a-f]+|\d+)$", line.strip())
     if m:
-        return f"got {num(m.group(1))}, want {num(m.group(2))} (the test's line below says what it counts)"
+        got, want = (num(x[2:]) if x.startswith("0x") else int(x) for x in m.groups())
+        return f"got {got}, want {want} (see the test's source at the line below)"
     return line
 
 
