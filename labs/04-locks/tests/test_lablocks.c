@@ -2,6 +2,7 @@
 #include "labs/labtest.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -184,9 +185,18 @@ static void test_handoff_fifo_order(void **state)
  * merely because the waiter already came and went. */
 static atomic_bool may_release;
 
+/* The CPU the barging test and its waiter share, and whether the waiter
+ * runs at SCHED_IDLE there (see test_handoff_unlock_lets_nobody_barge). */
+static int barge_cpu = -1;
+static atomic_bool waiter_idle;
+
 static void *take_and_hold(void *arg)
 {
     struct taker *k = arg;
+    if (barge_cpu >= 0 && pin_to_cpu(barge_cpu) == 0) {
+        struct sched_param sp = {0};
+        atomic_store(&waiter_idle, pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0);
+    }
     k->ops->lock(k->lock, NULL);
     k->order[(*k->order_len)++] = k->id;
     atomic_fetch_add(k->acquired, 1);
@@ -200,8 +210,12 @@ static void *take_and_hold(void *arg)
 /* One round: hold the lock with one thread queued, unlock, and at once try
  * to take it back.  A handoff mutex has already given it to the waiter
  * (which holds it until the round is over), so the trylock must fail; a
- * barging mutex made it free, and the trylock, a few nanoseconds after the
- * unlock, wins against a waiter that needs microseconds to wake. */
+ * barging mutex made it free.  Whether the trylock then beats the woken
+ * waiter is a race on its own (the waiter, woken during unlock's futex
+ * call, usually wins on another CPU), so the test takes the race away: the
+ * waiter shares the test thread's CPU at SCHED_IDLE, which never preempts
+ * a normal thread, so it cannot run between the unlock and the trylock.
+ * Unprivileged threads may lower themselves to SCHED_IDLE. */
 enum round_result { ROUND_OK, ROUND_BARGED, ROUND_NEVER_QUEUED, ROUND_NEVER_WOKE };
 
 static enum round_result barge_round(const struct lock_ops *ops)
@@ -229,13 +243,19 @@ static enum round_result barge_round(const struct lock_ops *ops)
     return !queued ? ROUND_NEVER_QUEUED : barged ? ROUND_BARGED : ROUND_OK;
 }
 
-enum { BARGE_ROUNDS = 50 };
+enum { BARGE_ROUNDS = 20 };
 
 static void test_handoff_unlock_lets_nobody_barge(void **state)
 {
     (void)state;
     const struct lock_ops *ops = &lab_handoff_ops;
     unsigned barged = 0;
+    cpu_set_t saved;
+    bool pinned = pthread_getaffinity_np(pthread_self(), sizeof saved, &saved) == 0 &&
+                  (barge_cpu = nth_allowed_cpu(0)) >= 0 && pin_to_cpu(barge_cpu) == 0;
+    if (!pinned)
+        barge_cpu = -1;
+    atomic_store(&waiter_idle, false);
     for (unsigned r = 0; r < BARGE_ROUNDS; r++) {
         switch (barge_round(ops)) {
         case ROUND_NEVER_QUEUED:
@@ -253,8 +273,13 @@ static void test_handoff_unlock_lets_nobody_barge(void **state)
             break;
         }
     }
+    if (pinned)
+        pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
+    barge_cpu = -1;
     print_message("%s: in %u of %u rounds a trylock right after unlock took the lock from the "
-                  "queued waiter\n", ops->name, barged, BARGE_ROUNDS);
+                  "queued waiter%s\n", ops->name, barged, BARGE_ROUNDS,
+                  atomic_load(&waiter_idle) ? "" : " (the waiter could not be held back: SCHED_IDLE or "
+                                                   "pinning refused, so a barging unlock may escape)");
     if (barged)
         fail_msg("unlock let a newcomer barge in %u of %u rounds: a handoff mutex gives the lock to "
                  "the oldest waiter before unlock returns, so the lock is never free while someone "
