@@ -293,7 +293,9 @@ endif
 
 # One lab's test programs (LAB=), or every lab's.
 lab-build: $$(call LAB_TESTS_OF,$(LAB_DIR))
+	@:
 lab-tests: $$(foreach l,$$(LABS_ALL),$$(call LAB_TESTS_OF,$$(l)))
+	@:
 
 grade: deps ## grade the labs (LAB=NN: one) in a tree with pristine tests: a points table and build/grade/results.json (Gradescope)
 	$(Q)$(if $(filter labs/%,$(LAB_DIR))$(if $(strip $(LAB)),,all),,$(LAB_PY) scripts/handout.py labdir '$(LAB)'; exit 2;) \
