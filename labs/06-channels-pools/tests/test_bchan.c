@@ -1,5 +1,6 @@
 /* test_bchan.c: lab 06: the bounded channel keeps order, blocks when full or empty, closes Go's way, loses nothing under MPMC load; the pool handles every item once and leaves no thread behind. */
 #include "labs/labtest.h"
+#include "labs/expect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,29 +8,41 @@
 
 #include "labs/06-channels-pools/bchan.h"
 
+/* bchan's results by name: 0, BCHAN_CLOSED, or an errno value (ENOSYS: the stub). */
+static void expect_bchan_at(int got, int want, const char *what, const char *file, int line)
+{
+    if (got == want)
+        return;
+    char g[64], w[64];
+    fail_msg_at(file, line, "%s: returned %s, want %s", what,
+                got == BCHAN_CLOSED ? "BCHAN_CLOSED" : status_name(got, g, sizeof g),
+                want == BCHAN_CLOSED ? "BCHAN_CLOSED" : status_name(want, w, sizeof w));
+}
+#define expect_bchan(got, want, what) expect_bchan_at((got), (want), (what), __FILE__, __LINE__)
+
 static void test_bchan_fifo_one_thread(void **state)
 {
     (void)state;
     struct bchan *ch = bchan_new(4);
     assert_non_null(ch);
     for (long i = 1; i <= 4; i++)
-        assert_int_equal(bchan_send(ch, i * 10), 0);
-    assert_int_equal(bchan_len(ch), 4);
+        expect_bchan(bchan_send(ch, i * 10), 0, "bchan_send(ch, i * 10)");
+    expect_count(bchan_len(ch), 4, "bchan_len");
     for (long i = 1; i <= 4; i++) {
         long v = -1;
-        assert_int_equal(bchan_recv(ch, &v), 0);
-        assert_int_equal(v, i * 10);
+        expect_bchan(bchan_recv(ch, &v), 0, "bchan_recv(ch, &v)");
+        expect_count(v, i * 10, "the item received (FIFO order)");
     }
-    assert_int_equal(bchan_len(ch), 0);
+    expect_count(bchan_len(ch), 0, "bchan_len");
     /* wrap around the ring a few times */
     for (long i = 0; i < 100; i++) {
         long v = -1;
-        assert_int_equal(bchan_send(ch, i), 0);
-        assert_int_equal(bchan_send(ch, i + 1000), 0);
-        assert_int_equal(bchan_recv(ch, &v), 0);
-        assert_int_equal(v, i);
-        assert_int_equal(bchan_recv(ch, &v), 0);
-        assert_int_equal(v, i + 1000);
+        expect_bchan(bchan_send(ch, i), 0, "bchan_send(ch, i)");
+        expect_bchan(bchan_send(ch, i + 1000), 0, "bchan_send(ch, i + 1000)");
+        expect_bchan(bchan_recv(ch, &v), 0, "bchan_recv(ch, &v)");
+        expect_count(v, i, "the item received (FIFO order)");
+        expect_bchan(bchan_recv(ch, &v), 0, "bchan_recv(ch, &v)");
+        expect_count(v, i + 1000, "the item received (FIFO order)");
     }
     bchan_free(ch);
 }
@@ -73,8 +86,8 @@ static void test_bchan_send_blocks_while_full(void **state)
     (void)state;
     struct bchan *ch = bchan_new(2);
     assert_non_null(ch);
-    assert_int_equal(bchan_send(ch, 1), 0);
-    assert_int_equal(bchan_send(ch, 2), 0);
+    expect_bchan(bchan_send(ch, 1), 0, "bchan_send(ch, 1)");
+    expect_bchan(bchan_send(ch, 2), 0, "bchan_send(ch, 2)");
     struct op o = {.ch = ch, .item = 3};
     pthread_t t = spawn(send_one, &o);
     sleep_ns(50 * MS); /* a correct send is still blocked after any wait */
@@ -85,12 +98,14 @@ static void test_bchan_send_blocks_while_full(void **state)
     pthread_join(t, NULL);
     if (returned_early)
         print_message("send on a full channel returned %d without waiting\n", o.result);
-    assert_false(returned_early);
-    assert_int_equal(r, 0);
-    assert_int_equal(v, 1);
-    assert_true(finished);
-    assert_int_equal(o.result, 0);
-    assert_int_equal(bchan_len(ch), 2);
+    if (returned_early)
+        fail_msg("send on a full channel returned without waiting for room");
+    expect_bchan(r, 0, "bchan_recv on the full channel");
+    expect_count(v, 1, "the item received first (FIFO order)");
+    if (!finished)
+        fail_msg("the blocked send never finished after a receive made room (a lost wake-up?)");
+    expect_bchan(o.result, 0, "the blocked bchan_send, once there was room");
+    expect_count(bchan_len(ch), 2, "bchan_len");
     bchan_free(ch);
 }
 
@@ -108,11 +123,13 @@ static void test_bchan_recv_blocks_while_empty(void **state)
     pthread_join(t, NULL);
     if (returned_early)
         print_message("recv on an empty channel returned %d without waiting\n", o.result);
-    assert_false(returned_early);
-    assert_int_equal(r, 0);
-    assert_true(finished);
-    assert_int_equal(o.result, 0);
-    assert_int_equal(o.item, 42);
+    if (returned_early)
+        fail_msg("recv on an empty channel returned without waiting for an item");
+    expect_bchan(r, 0, "bchan_send to the waiting receiver");
+    if (!finished)
+        fail_msg("the blocked recv never finished after a send (a lost wake-up?)");
+    expect_bchan(o.result, 0, "the blocked bchan_recv, once an item came");
+    expect_count(o.item, 42, "the item the blocked receiver got");
     bchan_free(ch);
 }
 
@@ -128,26 +145,26 @@ static void test_bchan_close_drains_then_reports_closed(void **state)
     struct bchan *ch2 = bchan_new(8);
     assert_non_null(ch2);
     for (long i = 0; i < 3; i++)
-        assert_int_equal(bchan_send(ch2, i), 0);
-    assert_int_equal(bchan_close(ch2), 0);
-    assert_int_equal(bchan_close(ch2), BCHAN_CLOSED);
-    assert_int_equal(bchan_send(ch2, 9), BCHAN_CLOSED);
+        expect_bchan(bchan_send(ch2, i), 0, "bchan_send(ch2, i)");
+    expect_bchan(bchan_close(ch2), 0, "bchan_close(ch2)");
+    expect_bchan(bchan_close(ch2), BCHAN_CLOSED, "bchan_close(ch2)");
+    expect_bchan(bchan_send(ch2, 9), BCHAN_CLOSED, "bchan_send(ch2, 9)");
     for (long i = 0; i < 3; i++) {
         long v = -1;
-        assert_int_equal(bchan_recv(ch2, &v), 0); /* queued items are still delivered */
-        assert_int_equal(v, i);
+        expect_bchan(bchan_recv(ch2, &v), 0, "bchan_recv(ch2, &v)"); /* queued items are still delivered */
+        expect_count(v, i, "the item received (FIFO order)");
     }
     long v;
-    assert_int_equal(bchan_recv(ch2, &v), BCHAN_CLOSED);
-    assert_int_equal(bchan_recv(ch2, &v), BCHAN_CLOSED);
+    expect_bchan(bchan_recv(ch2, &v), BCHAN_CLOSED, "bchan_recv(ch2, &v)");
+    expect_bchan(bchan_recv(ch2, &v), BCHAN_CLOSED, "bchan_recv(ch2, &v)");
     bchan_free(ch2);
     int rc = bchan_close(ch);
     bool finished = wait_done(&o);
     if (!finished)
         fail_msg("a receiver blocked on an empty channel was not released by close");
     pthread_join(t, NULL);
-    assert_int_equal(rc, 0);
-    assert_int_equal(o.result, BCHAN_CLOSED);
+    expect_bchan(rc, 0, "bchan_close of an open channel");
+    expect_bchan(o.result, BCHAN_CLOSED, "the blocked bchan_recv, released by close");
     bchan_free(ch);
 }
 
@@ -191,7 +208,7 @@ static void test_bchan_close_wakes_every_blocked_thread(void **state)
     (void)state;
     struct bchan *empty = bchan_new(1), *full = bchan_new(1);
     assert_true(empty && full);
-    assert_int_equal(bchan_send(full, 7), 0);
+    expect_bchan(bchan_send(full, 7), 0, "bchan_send(full, 7)");
     struct op r[BLOCKED] = {0}, s[BLOCKED] = {0};
     pthread_t rt[BLOCKED], st[BLOCKED];
     for (int i = 0; i < BLOCKED; i++) {
@@ -216,8 +233,8 @@ static void test_bchan_close_wakes_every_blocked_thread(void **state)
         early += atomic_load(&r[i].done) + atomic_load(&s[i].done);
     if (early)
         fail_msg("%u blocked sends or receives returned before the close", early);
-    assert_int_equal(bchan_close(empty), 0);
-    assert_int_equal(bchan_close(full), 0);
+    expect_bchan(bchan_close(empty), 0, "bchan_close(empty)");
+    expect_bchan(bchan_close(full), 0, "bchan_close(full)");
     uint64_t end = now_ns() + RELEASE_LIMIT_NS;
     unsigned stuck_r = 0, stuck_s = 0;
     for (int i = 0; i < BLOCKED; i++) {
@@ -310,9 +327,9 @@ static void test_bchan_mpmc_every_item_exactly_once(void **state)
     print_message("%d items through capacity 16: %u missing, %u more than once, %u out of order\n",
                   PRODUCERS * PER_PRODUCER, missing, twice, atomic_load(&mp.out_of_order));
     bchan_free(mp.ch);
-    assert_int_equal(missing, 0);
-    assert_int_equal(twice, 0);
-    assert_int_equal(atomic_load(&mp.out_of_order), 0);
+    expect_count(missing, 0, "items never received");
+    expect_count(twice, 0, "items received more than once");
+    expect_count(atomic_load(&mp.out_of_order), 0, "items received out of their producer's order");
 }
 
 /* ---- the pool ------------------------------------------------------------------ */
@@ -344,9 +361,9 @@ static void test_pool_handles_every_item_once(void **state)
     print_message("10000 items submitted (%d refused): %u handled, sum %ld (want %ld)\n", failed,
                   atomic_load(&handled_count), atomic_load(&handled_sum), want);
     pool_free(p);
-    assert_int_equal(failed, 0);
-    assert_int_equal(atomic_load(&handled_count), 10000);
-    assert_int_equal(atomic_load(&handled_sum), want);
+    expect_count(failed, 0, "items pool_submit refused");
+    expect_count(atomic_load(&handled_count), 10000, "items handled of 10000");
+    expect_count(atomic_load(&handled_sum), want, "the sum of the items handled");
 }
 
 static void slow_handle(long item, void *arg)
@@ -366,7 +383,7 @@ static void test_pool_shutdown_joins_every_worker(void **state)
     assert_non_null(p);
     assert_int_equal(settle_threads(before + 6) , before + 6);
     for (long i = 0; i < 50; i++)
-        assert_int_equal(pool_submit(p, i), 0);
+        expect_bchan(pool_submit(p, i), 0, "pool_submit(p, i)");
     pool_shutdown(p);
     unsigned handled = atomic_load(&handled_count);
     int after = settle_threads(before);
@@ -374,9 +391,9 @@ static void test_pool_shutdown_joins_every_worker(void **state)
     print_message("after shutdown: %u of 50 handled, %d threads (want %d), submit returns %d\n",
                   handled, after, before, late);
     pool_free(p);
-    assert_int_equal(handled, 50); /* shutdown drained the queue first */
-    assert_int_equal(after, before);
-    assert_int_equal(late, BCHAN_CLOSED);
+    expect_count(handled, 50, "items handled of 50 when shutdown returned (it must drain the queue first)");
+    expect_count(after, before, "threads after pool_shutdown (every worker joined)");
+    expect_bchan(late, BCHAN_CLOSED, "pool_submit after pool_shutdown");
 }
 
 static const struct CMUnitTest tests[] = {
