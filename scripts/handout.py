@@ -426,18 +426,24 @@ def lab_config(labdir, root="."):
     return conf
 
 
+def build_label(build):
+    """What a build folder holds, by the name the Makefile's sanitizer targets give it."""
+    name = os.path.basename(os.path.normpath(build))
+    return {"tsan": "TSan", "asan": "ASan+UBSan"}.get(name, "plain")
+
+
 def check(build, labdirs, show=False, tsan_build=None, repeat=1):
     """Each lab's tests in the plain build and (tsan_build) under ThreadSanitizer,
     repeat times each: a test passes only if it passed in every build and run."""
     total = failed = 0
     for labdir in labdirs:
         conf = lab_config(labdir)
-        builds = [(build, "plain" if not tsan_build or build != tsan_build else "TSan")]
+        builds = [(build, build_label(build))]
         if tsan_build and tsan_build != build and conf["tsan"]:
             builds.append((tsan_build, "TSan"))
         kinds = " and under ThreadSanitizer" if len(builds) > 1 else ""
         times = f", {repeat} runs each" if repeat > 1 else ""
-        print(f"== {lab_name(labdir)}: each test in its own process, plain{kinds}{times}")
+        print(f"== {lab_name(labdir)}: each test in its own process, {builds[0][1]}{kinds}{times}")
         runs = {}  # test name -> [(build label, ok, why, details)]
         order = []
         for r in range(repeat):
