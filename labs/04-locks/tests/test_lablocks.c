@@ -1,4 +1,4 @@
-/* test_lablocks.c: lab 04: your ticket lock and handoff mutex exclude each other, keep FIFO order, trylock right, and the handoff mutex lets nobody barge. */
+/* test_lablocks.c: lab 04: your ticket lock and handoff mutex exclude each other and order one holder before the next, keep FIFO order, trylock right, and the handoff mutex lets nobody barge. */
 #include "labs/labtest.h"
 #include "labs/expect.h"
 
@@ -35,6 +35,52 @@ static void exclusion(const struct lock_ops *ops, unsigned threads)
                  "does not exclude", ops->name, threads, (unsigned long long)violations);
     if (total == 0)
         fail_msg("%s x%u: no thread ever got the lock", ops->name, threads);
+}
+
+/* ---- happens-before from one holder to the next ----------------------------- */
+
+/* The test thread writes plain memory under the lock and unlocks; only then,
+ * told through a relaxed flag (which orders nothing, on purpose), a second
+ * thread locks and reads it.  Nothing but the lock orders the read after the
+ * write: with acquire and release in the lock ThreadSanitizer stays quiet;
+ * with relaxed orders, which x86 forgives, it reports the data race every
+ * time, not only when a stress run happens to hand over in the right way. */
+static struct {
+    const struct lock_ops *ops;
+    void *lock;
+    long data, seen;
+    atomic_int go;
+} hb;
+
+static void *hb_next_holder(void *arg)
+{
+    (void)arg;
+    /* relaxed: must not order anything itself, or it would hide the lock's lack */
+    while (!atomic_load_explicit(&hb.go, memory_order_relaxed))
+        cpu_relax();
+    hb.ops->lock(hb.lock, NULL);
+    hb.seen = hb.data;
+    hb.ops->unlock(hb.lock, NULL);
+    return NULL;
+}
+
+static void happens_before(const struct lock_ops *ops)
+{
+    hb.ops = ops;
+    hb.lock = lock_new(ops);
+    assert_non_null(hb.lock);
+    hb.data = hb.seen = 0;
+    atomic_store(&hb.go, 0);
+    pthread_t t = spawn(hb_next_holder, NULL); /* before the write: creation orders nothing after it */
+    ops->lock(hb.lock, NULL);
+    hb.data = 42;
+    ops->unlock(hb.lock, NULL);
+    atomic_store_explicit(&hb.go, 1, memory_order_relaxed);
+    pthread_join(t, NULL);
+    lock_free(ops, hb.lock);
+    if (hb.seen != 42)
+        fail_msg("%s: the next holder read %ld, not the 42 the previous holder wrote under the lock",
+                 ops->name, hb.seen);
 }
 
 /* ---- helper threads that take the lock while the test watches -------------- */
@@ -155,6 +201,7 @@ static void trylock_semantics(const struct lock_ops *ops)
 static void test_ticket_mutual_exclusion(void **state)
 {
     (void)state;
+    happens_before(&lab_ticket_ops);
     exclusion(&lab_ticket_ops, 2);
 }
 
@@ -175,6 +222,7 @@ static void test_ticket_fifo_order(void **state)
 static void test_handoff_mutual_exclusion(void **state)
 {
     (void)state;
+    happens_before(&lab_handoff_ops);
     exclusion(&lab_handoff_ops, 2);
     exclusion(&lab_handoff_ops, 8); /* oversubscribed: waiters must sleep and be woken */
 }
