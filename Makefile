@@ -50,7 +50,7 @@ TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(wildcard locks/tests/test_*.c))
 # Further suites `make test` runs after the unit tests (each part appends its own).
 TEST_EXTRA :=
 
-.PHONY: all deps test tsan asan check clean help
+.PHONY: all deps test tsan asan check check-all clean help
 # Prerequisites written $$(VAR) are expanded again after the whole Makefile is
 # read, so the blocks below can append to PROGRAMS and TESTS.
 .SECONDEXPANSION:
@@ -68,7 +68,7 @@ deps: ## install missing Debian packages of this target's group (scripts/deps.sh
 	$(Q)scripts/deps.sh $(DEPS_GROUP)
 
 test: all ## build and run every test (the README's test command)
-	$(Q)$(MAKE) --no-print-directory check $(TEST_EXTRA)
+	$(Q)$(MAKE) --no-print-directory check-all $(TEST_EXTRA)
 
 tsan: deps ## build the tests with ThreadSanitizer into build/tsan and run them
 	$(Q)$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread check
@@ -76,8 +76,9 @@ tsan: deps ## build the tests with ThreadSanitizer into build/tsan and run them
 asan: deps ## build the tests with ASan+UBSan (and LeakSanitizer) into build/asan and run them
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=address check
 
-# check: run every test program already built in $(BUILD); stops at the first failure.
-check: $$(TESTS) $$(PROGRAMS)
+# check-all: run every test program already built in $(BUILD); stops at the
+# first failure.  `make check` is check-all, or one lab's check with LAB= (labs block).
+check-all: $$(TESTS) $$(PROGRAMS)
 	$(Q)set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
 	echo "== all $(words $(TESTS)) test programs passed ($(if $(SAN),$(SAN) sanitizer,no sanitizer))"
 
@@ -301,27 +302,109 @@ $(LAB_TEST_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS += -DMEMLAB_ROOT='"$(CURDIR)"'
 $(BUILD)/tests/labs/03-data-races/tests/test_races: | $(LAB_TSAN_PROGS)
 $(BUILD)/tests/notes/demos/tests/test_forkcow: | $(BUILD)/bin/forkcow
 
+# `make check LAB=NN` (LAB=4, 04, 04-locks or labs/04-locks/; `make check` in a
+# lab's folder is the same, through its small Makefile) builds that lab's
+# tests plainly and with ThreadSanitizer (build/tsan) and runs each test in a
+# process of its own in both: one OK/FAIL line per test, then a summary; it
+# passes only when both pass.  A lab's tests/grade.txt says whether it runs
+# under TSan, each test's time limit and its points.  SHOW=1 also prints what
+# passing tests printed; REPEAT=N runs every test N times and reports any test
+# that failed in any run.  With SAN= set, only that build runs.  An unknown
+# lab lists the labs and exits 2.  `make check` without LAB is check-all.
+# `make grade` runs the same checks in a grading tree whose tests and
+# library are pristine (scripts/grade.py) and writes build/grade/results.json.
+LABS_ALL = $(sort $(patsubst %/tests/,%,$(dir $(wildcard labs/[0-9][0-9]-*/tests/))))
+LAB_TSAN_BUILD := build/tsan
+ifneq ($(strip $(LAB)),)
+LAB_DIR := $(shell $(LAB_PY) scripts/handout.py labdir '$(LAB)' 2>/dev/null)
+LAB_TSAN := $(if $(shell grep -qsE '^tsan +no' $(LAB_DIR)/tests/grade.txt && echo no),,yes)
+endif
+LAB_TESTS_OF = $(filter $(BUILD)/tests/$(1)/%,$(TESTS))
+check grade: DEPS_GROUP = build
+
+.PHONY: lab-build lab-tests grade
+ifeq ($(strip $(LAB)),)
+check: check-all ## run every test program; LAB=NN: that lab's tests, plain and under TSan, one OK/FAIL line each (SHOW=1, REPEAT=N)
+else ifeq ($(filter labs/%,$(LAB_DIR)),)
+check:
+	@$(LAB_PY) scripts/handout.py labdir '$(LAB)'; exit 2
+else
+check: deps
+	+$(Q)$(MAKE) --no-print-directory lab-build LAB=$(LAB_DIR)
+	+$(Q)$(if $(SAN)$(filter-out yes,$(LAB_TSAN)),:,$(MAKE) --no-print-directory BUILD=$(LAB_TSAN_BUILD) SAN=thread lab-build LAB=$(LAB_DIR))
+	$(Q)$(LAB_PY) scripts/handout.py check --build $(BUILD) $(if $(SAN),,--tsan-build $(LAB_TSAN_BUILD)) \
+	  $(if $(SHOW),--show) $(if $(REPEAT),--repeat $(REPEAT)) $(LAB_DIR)
+endif
+
+# One lab's test programs (LAB=), or every lab's.
+lab-build: $$(call LAB_TESTS_OF,$(LAB_DIR))
+	@:
+lab-tests: $$(foreach l,$$(LABS_ALL),$$(call LAB_TESTS_OF,$$(l)))
+	@:
+
+grade: deps ## grade the labs (LAB=NN: one) in a tree with pristine tests: a points table and build/grade/results.json (Gradescope)
+	$(Q)$(if $(filter labs/%,$(LAB_DIR))$(if $(strip $(LAB)),,all),,$(LAB_PY) scripts/handout.py labdir '$(LAB)'; exit 2;) \
+	  $(LAB_PY) scripts/grade.py --base $(GRADE_BASE) --submission $(or $(SUBMISSION),.) \
+	  --work $(BUILD)/grade $(if $(strip $(LAB)),--lab $(LAB_DIR))
+
 # -- labs: teacher only (the handout replaces from here to the end of the block) --
 # `make labs` runs in `make test`: every lab's tests on the reference (each
 # test in a process of its own), then the handout built in its own plain
 # configuration (whatever SAN is here, with make -k: a lab that does not
 # build there is reported with its compiler errors, the others still run),
-# where every test must fail; then the link check of notes/ and the lab
-# READMEs.  Every labs/NN-*/ with a tests/ folder is checked, lab 07 included.
+# where every test must fail; the answer-leak check (no solution line of 25
+# characters or more, whitespace ignored, appears in another handout file;
+# lab 02 exempt by design); the teacher material's absence from the handout;
+# then the link check of notes/ and the lab READMEs.  Every labs/NN-*/ with a
+# tests/ folder is checked, lab 07 included.
+# The library files that hold a lab's answer (HANDOUT_HIDDEN) are not in the
+# handout as source: it gets them compiled, plain and for each sanitizer, in
+# prebuilt/ (scripts/handout.mk links them).
+# `make mutants` (minutes: not in make test) applies each lab's typical
+# wrong solutions (labs/NN-*/teacher/mutants/*.mut) to a fresh handout and
+# requires the lab's check (plain, then TSan) to fail on each.  `make
+# classroom` (in .ci/run) adds the grader on the untouched handout and on the
+# reference, and a student's `make check LAB=01` without root
+# (scripts/test_classroom.py).
 HANDOUT := $(BUILD)/handout
-LABS_ALL = $(sort $(patsubst %/tests/,%,$(dir $(wildcard labs/[0-9][0-9]-*/tests/))))
+GRADE_BASE := $(HANDOUT)
+HANDOUT_HIDDEN := locks/ticket.c locks/mutex_handoff.c locks/cowcfg.c labs/toolkit/chan.c labs/toolkit/workpool.c
+PREBUILT_CFLAGS := -O2 -g -std=c11 -Wall -Wextra -pthread -D_GNU_SOURCE -I.
+PREBUILT_SAN_thread := -fsanitize=thread
+PREBUILT_SAN_address := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HANDOUT_PREBUILT := $(foreach k,plain thread address,$(HANDOUT_HIDDEN:%.c=$(HANDOUT)/prebuilt/$(k)/%.o))
+MUTANT_FILES = $(sort $(wildcard labs/*/teacher/mutants/*.mut))
 TEST_EXTRA += labs
 
-.PHONY: labs handout
-handout: ## write build/handout/: the student tree with every solution region replaced by its TODO and stub
-	$(Q)$(LAB_PY) scripts/handout.py generate --out $(HANDOUT)
+.PHONY: labs handout handout-files mutants classroom
+handout-files:
+	$(Q)$(LAB_PY) scripts/handout.py generate --out $(HANDOUT) $(HANDOUT_HIDDEN:%=--hide %)
 
-labs: $$(TESTS) $$(PROGRAMS) handout ## check every lab: its tests pass here; the handout builds and fails each of them
+handout: handout-files $(HANDOUT_PREBUILT) ## write build/handout/: the student tree, solution regions replaced by TODOs, answer-holding library files compiled
+grade: handout
+
+$(HANDOUT)/prebuilt/%.o: $$(call prebuilt_src,$$*) | handout-files
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC PRE  $@")
+	$(Q)$(CC) $(PREBUILT_CFLAGS) $(PREBUILT_SAN_$(firstword $(subst /, ,$*))) -c $< -o $@
+prebuilt_src = $(patsubst $(firstword $(subst /, ,$(1)))/%,%.c,$(1))
+
+labs: $$(TESTS) $$(PROGRAMS) handout ## check every lab: its tests pass here; the handout builds, fails each of them and holds no answer
 	@echo "== building the handout ($(HANDOUT), plain)"
 	$(Q)$(MAKE) --no-print-directory -k -C $(HANDOUT) BUILD=build SAN= lab-tests >$(HANDOUT).log 2>&1 || true
 	$(Q)$(LAB_PY) scripts/handout.py verify --ref-build $(BUILD) --handout $(HANDOUT) \
 	  --build-log $(HANDOUT).log $(LABS_ALL)
 	$(Q)$(LAB_PY) scripts/handout.py links notes/*.md labs/README.md $(wildcard $(LABS_ALL:%=%/README.md))
+
+mutants: handout ## apply each lab's typical wrong solutions to a fresh handout: the lab's check (plain, then TSan) must fail on every one
+	@echo "== building the handout's plain and ThreadSanitizer builds ($(HANDOUT)/build, build/tsan)"
+	$(Q)$(MAKE) --no-print-directory -C $(HANDOUT) BUILD=build SAN= lab-tests >$(HANDOUT).log 2>&1 && \
+	  $(MAKE) --no-print-directory -C $(HANDOUT) BUILD=build/tsan SAN=thread lab-tests >$(HANDOUT).tsan.log 2>&1 || \
+	  { tail -30 $(HANDOUT).log $(HANDOUT).tsan.log; exit 1; }
+	$(Q)$(LAB_PY) scripts/grade.py mutants --base $(HANDOUT) --work $(BUILD)/mutants $(MUTANT_FILES)
+
+classroom: mutants ## (CI, minutes) mutants; make grade on the handout (0) and the reference (full); make check LAB=01 without root
+	$(Q)$(LAB_PY) scripts/test_classroom.py --handout $(HANDOUT) --work $(BUILD)/classroom
 # ---- end labs ----
 
 # ---- httpd ----

@@ -27,7 +27,7 @@ static const char help[] =
     "                  a list such as 2,8 runs each count in turn\n"
     "  --seconds S     how long to run, 0.001..3600 (default 1)\n"
     "  --cs-ns NS      busy work inside each critical section, 0..10000000 ns (default 0)\n"
-    "  --read-pct P    for rwlocks and configs: P %% of operations are reads (default 90\n"
+    "  --read-pct P    for rwlocks and configs: P % of operations are reads (default 90\n"
     "                  for those kinds; not allowed with --lock on a plain mutex)\n"
     "  --pin           pin thread i to CPU i (wrapping)\n"
     "  --json          print one JSON object per run (one per line) instead of tables\n"

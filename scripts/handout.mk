@@ -1,24 +1,17 @@
-# -- the handout's own targets (written by scripts/handout.py from scripts/handout.mk) --
-# `make check LAB=NN` builds lab NN's tests and runs each test in a process
-# of its own: one OK or FAIL line per test (SHOW=1: with what passing tests
-# printed), then a summary.  `make check`
-# without LAB runs every test program, as the course's `make test` does.
-LAB_PY := /usr/bin/python3
-LAB_ID := $(if $(filter 1 2 3 4 5 6 7 8 9,$(LAB)),0$(LAB),$(LAB))
-LAB_DIR := $(firstword $(patsubst %/,%,$(dir $(wildcard labs/$(LAB_ID)-*/README.md))))
-LAB_DIR_TESTS := $(patsubst %.c,$(BUILD)/tests/%,$(wildcard $(LAB_DIR)/tests/test_*.c))
-LABS_ALL = $(sort $(patsubst %/tests/,%,$(dir $(wildcard labs/[0-9][0-9]-*/tests/))))
+# -- the handout's own part (written by scripts/handout.py from scripts/handout.mk) --
+# `make check LAB=NN`, `make grade` and lab-tests come from the labs block
+# above, as in the teacher's tree.  Here `make grade` grades this tree with
+# its own tests: a preview; the teacher grades with pristine ones.
+GRADE_BASE := .
+# The library files that hold a lab's answer come compiled, one object per
+# build kind (plain, thread, address) under prebuilt/: they are copied into
+# the build and archived with the rest of their library.
+PREBUILT_DIR := prebuilt/$(if $(SAN),$(SAN),plain)
+PREBUILT_OBJS := $(patsubst $(PREBUILT_DIR)/%,$(BUILD)/obj/%,$(shell find $(PREBUILT_DIR) -name '*.o' 2>/dev/null))
+$(LOCK_LIB): $(filter $(BUILD)/obj/locks/%,$(PREBUILT_OBJS))
+$(TOOLKIT_LIB): $(filter $(BUILD)/obj/labs/toolkit/%,$(PREBUILT_OBJS))
 
-.PHONY: lab-tests
-ifeq ($(strip $(LAB)),)
-check: check-all ## run every test program; `make check LAB=04` runs lab 04's tests, one OK/FAIL line each
-else ifeq ($(LAB_DIR),)
-check:
-	@echo "make check: no lab $(LAB) (the labs: $(notdir $(LABS_ALL)))"; exit 2
-else
-check: deps $(LAB_DIR_TESTS)
-	$(Q)$(LAB_PY) scripts/handout.py check --build $(BUILD) $(if $(SHOW),--show) $(LAB_DIR)
-endif
-
-# Every lab's tests and programs (what `make labs` in the teacher's tree builds here).
-lab-tests: $$(foreach l,$$(LABS_ALL),$$(filter $(BUILD)/tests/$$(l)/%,$$(TESTS)))
+$(BUILD)/obj/%.o: $(PREBUILT_DIR)/%.o
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  PREBUILT $<")
+	$(Q)cp $< $@

@@ -16,7 +16,7 @@
 #include "labs/toolkit/waitgroup.h"
 
 struct ticker {
-    pthread_t thread;
+    pthread_t tid;
     struct ctx *ctx;          /* cancelled to ask the thread to stop */
     struct waitgroup running; /* 1 until the thread's function returns */
     void (*tick)(void *arg);
@@ -51,7 +51,7 @@ struct ticker *ticker_start(uint64_t period_ns, void (*tick)(void *arg), void *a
     t->tick = tick;
     t->arg = arg;
     t->period_ns = period_ns;
-    int rc = pthread_create(&t->thread, NULL, ticker_main, t);
+    int rc = pthread_create(&t->tid, NULL, ticker_main, t);
     if (rc != 0) {
         ctx_close(t->ctx);
         free(t);
@@ -68,7 +68,7 @@ int ticker_stop(struct ticker *t, uint64_t timeout_ns)
     int err = waitgroup_wait_timeout(&t->running, timeout_ns);
     if (err)
         return err; /* still inside a tick: joining now could block for ever */
-    pthread_join(t->thread, NULL);
+    pthread_join(t->tid, NULL);
     t->joined = true;
     return 0;
     /* END SOLUTION (stub: (void)t; (void)timeout_ns; return ENOSYS;) */
@@ -80,7 +80,7 @@ void ticker_free(struct ticker *t)
         return;
     if (!t->joined) {
         ctx_cancel(t->ctx);
-        pthread_join(t->thread, NULL);
+        pthread_join(t->tid, NULL);
     }
     ctx_close(t->ctx);
     free(t);

@@ -44,9 +44,9 @@ static void handoff_destroy(void *l)
  * freed the lock.  relaxed on failure: we take nothing.  x86: LOCK CMPXCHG. */
 static bool take_free(struct mutex_handoff *m)
 {
-    unsigned expected = UNLOCKED;
-    return atomic_compare_exchange_strong_explicit(&m->word, &expected, LOCKED,
-                                                   memory_order_acquire, memory_order_relaxed);
+    unsigned seen = UNLOCKED; /* a failed CAS writes back what it found */
+    return atomic_compare_exchange_strong_explicit(&m->word, &seen, LOCKED, memory_order_acquire,
+                                                   memory_order_relaxed);
 }
 /* END SOLUTION (stub: static bool take_free(struct mutex_handoff *m) { (void)m; return false; }) */
 
@@ -72,8 +72,8 @@ static bool take_or_mark_queued(struct mutex_handoff *m)
         /* relaxed: takes nothing (ownership comes through waitq_park's
          * acquire); it only has to be atomic against unlock's 1 -> 0 CAS. */
         if (w == LOCKED &&
-            atomic_compare_exchange_strong_explicit(&m->word, &expected, QUEUED,
-                                                    memory_order_relaxed, memory_order_relaxed))
+            atomic_compare_exchange_strong_explicit(&m->word, &expected, QUEUED, memory_order_relaxed,
+                                                    memory_order_relaxed))
             return false;
     }
 }
@@ -123,8 +123,8 @@ static void handoff_unlock(void *l, void *node)
     unsigned expected = LOCKED;
     /* release on success: pairs with take_free's acquire.  relaxed on
      * failure: the word is QUEUED and the grant does the releasing. */
-    if (atomic_compare_exchange_strong_explicit(&m->word, &expected, UNLOCKED,
-                                                memory_order_release, memory_order_relaxed))
+    if (atomic_compare_exchange_strong_explicit(&m->word, &expected, UNLOCKED, memory_order_release,
+                                                memory_order_relaxed))
         return;
     if (expected == UNLOCKED)
         lock_fatal("lab_handoff: unlock of unlocked mutex");

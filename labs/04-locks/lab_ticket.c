@@ -51,8 +51,8 @@ static bool ticket_trylock(void *l, void *node)
         return false;
     /* The CAS takes ticket only if nobody drew one since; owner == ticket
      * then means it is ours to hold.  x86: LOCK CMPXCHG. */
-    return atomic_compare_exchange_strong_explicit(&t->next, &ticket, ticket + 1,
-                                                   memory_order_relaxed, memory_order_relaxed);
+    return atomic_compare_exchange_strong_explicit(&t->next, &ticket, ticket + 1, memory_order_relaxed,
+                                                   memory_order_relaxed);
     /* END SOLUTION (stub: (void)t; return false;) */
 }
 

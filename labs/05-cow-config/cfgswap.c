@@ -71,10 +71,10 @@ void cfgswap_read_lock(struct cfgswap *c, unsigned reader)
     /* BEGIN SOLUTION: read gen, then announce it in this reader's slot so that the announce cannot be reordered after cfgswap_get's load (lab 02's SB) */
     /* acquire: pairs with the release store of gen in cfgswap_publish: if we
      * read a publish's gen we also see its swap.  x86: MOV. */
-    uint64_t g = atomic_load_explicit(&c->gen, memory_order_acquire);
+    uint64_t seen = atomic_load_explicit(&c->gen, memory_order_acquire);
     /* seq_cst: the announce must be visible before cfgswap_get loads
      * current (store then load: the SB shape).  x86: XCHG. */
-    atomic_store_explicit(&c->slot[reader].active, g, memory_order_seq_cst);
+    atomic_store_explicit(&c->slot[reader].active, seen, memory_order_seq_cst);
     /* END SOLUTION (stub: (void)c;) */
 }
 

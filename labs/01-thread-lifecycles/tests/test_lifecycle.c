@@ -1,5 +1,6 @@
 /* test_lifecycle.c: lab 01: a stopped ticker leaves no thread and ticks no more, a stuck one is reported by the timeout, a tracker stops within its deadline, a bad line is an error value and not an exit(). */
 #include "labs/labtest.h"
+#include "labs/expect.h"
 
 #include "labs/01-thread-lifecycles/lifecycle.h"
 #include "labs/toolkit/context.h"
@@ -35,14 +36,11 @@ static void test_ticker_stop_ends_its_thread(void **state)
     (void)state;
     int before = settle_threads(base_threads);
     struct ticker *t = start_counting();
-    assert_int_equal(thread_count(), before + 1);
-    int err = ticker_stop(t, WATCHDOG_NS);
-    if (err)
-        print_message("ticker_stop returned %d (%s), want 0\n", err, tk_strerror(err));
-    assert_int_equal(err, 0);
+    expect_count(thread_count(), before + 1, "threads while the ticker runs");
+    expect_status(ticker_stop(t, WATCHDOG_NS), 0, "ticker_stop on a running ticker");
     /* joined means gone: no waiting for the thread to leave /proc needed
      * beyond the kernel's own moment, which settle_threads allows */
-    assert_int_equal(settle_threads(before), before);
+    expect_count(settle_threads(before), before, "threads after ticker_stop (its thread must be gone)");
     ticker_free(t);
 }
 
@@ -50,7 +48,7 @@ static void test_ticker_no_tick_after_stop(void **state)
 {
     (void)state;
     struct ticker *t = start_counting();
-    assert_int_equal(ticker_stop(t, WATCHDOG_NS), 0);
+    expect_status(ticker_stop(t, WATCHDOG_NS), 0, "ticker_stop on a running ticker");
     unsigned at_stop = atomic_load(&tk.ticks);
     sleep_ns(30 * MS); /* 30 periods */
     unsigned later = atomic_load(&tk.ticks);
@@ -72,9 +70,7 @@ static void test_ticker_stop_times_out_on_a_stuck_tick(void **state)
     uint64_t t0 = now_ns();
     int err = ticker_stop(t, 20 * MS);
     uint64_t took = now_ns() - t0;
-    if (err != TK_TIMEOUT)
-        print_message("ticker_stop returned %d (%s), want TK_TIMEOUT\n", err, tk_strerror(err));
-    assert_int_equal(err, TK_TIMEOUT);
+    expect_status(err, TK_TIMEOUT, "ticker_stop(20 ms) while a tick is stuck for 2 s");
     /* not a speed test: it must return while the tick is still stuck */
     if (took >= 2000 * MS)
         print_message("ticker_stop waited %.0f ms: it waited for the tick\n", took / 1e6);
@@ -127,14 +123,12 @@ static void test_tracker_stop_drains_when_time_allows(void **state)
     struct tracker *t = running_tracker(0, 100);
     size_t dropped = 99;
     int err = tracker_stop_within(t, WATCHDOG_NS, &dropped);
-    if (err)
-        print_message("tracker_stop_within returned %d (%s), want 0\n", err, tk_strerror(err));
-    assert_int_equal(err, 0);
-    assert_int_equal(dropped, 0);
-    assert_int_equal(atomic_load(&tr.handled), 100);
-    assert_int_equal(settle_threads(before), before);
+    expect_status(err, 0, "tracker_stop_within with time to spare");
+    expect_count(dropped, 0, "events dropped with time to spare");
+    expect_count(atomic_load(&tr.handled), 100, "events handled of 100");
+    expect_count(settle_threads(before), before, "threads after tracker_stop_within (the run thread must end)");
     tracker_free(t);
-    assert_int_equal(settle_live(0), 0); /* the timeout context was closed */
+    expect_count(settle_live(0), 0, "toolkit objects still alive after tracker_free (a context never closed?)");
 }
 
 static void test_tracker_stop_deadline_drops_the_rest(void **state)
@@ -145,17 +139,14 @@ static void test_tracker_stop_deadline_drops_the_rest(void **state)
     size_t dropped = 0;
     int err = tracker_stop_within(t, 50 * MS, &dropped);
     unsigned handled = atomic_load(&tr.handled);
-    if (err != TK_DEADLINE_EXCEEDED)
-        print_message("tracker_stop_within returned %d (%s), want TK_DEADLINE_EXCEEDED\n", err,
-                      tk_strerror(err));
-    assert_int_equal(err, TK_DEADLINE_EXCEEDED);
+    expect_status(err, TK_DEADLINE_EXCEEDED, "tracker_stop_within(50 ms) with 400 ms of work queued");
     print_message("handled %u, dropped %zu of 40\n", handled, dropped);
     assert_true(dropped > 0);
-    assert_int_equal(handled + dropped, 40);
-    assert_int_equal(atomic_load(&tr.dropped), dropped);
-    assert_int_equal(settle_threads(before), before); /* the run thread ended */
+    expect_count(handled + dropped, 40, "events handled plus dropped, of 40");
+    expect_count(atomic_load(&tr.dropped), dropped, "drop callbacks (want one per dropped event)");
+    expect_count(settle_threads(before), before, "threads after tracker_stop_within (the run thread must end)");
     tracker_free(t);
-    assert_int_equal(settle_live(0), 0);
+    expect_count(settle_live(0), 0, "toolkit objects still alive after tracker_free (a context never closed?)");
 }
 
 /* ---- sum_lines -------------------------------------------------------------- */
@@ -174,7 +165,7 @@ static void test_sum_lines_adds_every_line(void **state)
     }
     for (unsigned w = 1; w <= 8; w *= 2) {
         long sum = 0;
-        assert_int_equal(sum_lines(lines, N, w, &sum), 0);
+        expect_status(sum_lines(lines, N, w, &sum), 0, "sum_lines on good lines");
         if (sum != want)
             print_message("%u workers: sum %ld, want %ld\n", w, sum, want);
         assert_int_equal(sum, want);
@@ -189,9 +180,9 @@ static void test_sum_lines_bad_line_is_an_error_not_an_exit(void **state)
     /* With exit() in a worker, this process would end here: the test
      * program would stop without printing a result for this test. */
     int err = sum_lines(lines, 8, 4, &sum);
-    assert_int_equal(err, TK_INVALID);
-    assert_int_equal(sum, 12345);
-    assert_int_equal(settle_threads(base_threads), base_threads);
+    expect_status(err, TK_INVALID, "sum_lines with the bad line \"five\"");
+    expect_count(sum, 12345, "*sum after a failed sum_lines (it must stay untouched)");
+    expect_count(settle_threads(base_threads), base_threads, "threads after sum_lines (every worker joined)");
 }
 
 static const struct CMUnitTest tests[] = {

@@ -1,5 +1,6 @@
 /* test_cfgswap.c: lab 05: readers see the latest version, replaced versions are freed, a parked reader keeps its version alive, and under load no reader ever sees a freed one. */
 #include "labs/labtest.h"
+#include "labs/expect.h"
 
 #include <stdlib.h>
 
@@ -63,7 +64,7 @@ static void done_cfg(struct cfgswap *c)
     uint64_t published = atomic_load(&c->published);
     cfgswap_destroy(c);
     free(c);
-    assert_int_equal(atomic_load(&frees), published); /* every version freed exactly once */
+    expect_count(atomic_load(&frees), published, "versions freed by cfgswap_destroy, of every version published (each exactly once)");
 }
 
 static void test_readers_see_the_latest_version(void **state)
@@ -79,7 +80,7 @@ static void test_readers_see_the_latest_version(void **state)
         if (got != seq)
             print_message("after publishing version %llu the reader got %llu (0: NULL)\n",
                           (unsigned long long)seq, (unsigned long long)got);
-        assert_int_equal(got, seq);
+        expect_count(got, seq, "the version a reader got right after a publish (0: NULL)");
     }
     done_cfg(c);
 }
@@ -113,11 +114,12 @@ static void test_parked_reader_keeps_its_version(void **state)
     if (freed_while_held != 0)
         fail_msg("%llu versions freed while a reader that entered before both publishes was "
                  "inside (want 0)", (unsigned long long)freed_while_held);
-    assert_true(intact(held));
-    assert_int_equal(held->seq, 1);
+    if (!intact(held))
+        fail_msg("the version a parked reader holds was overwritten: it was freed while in use");
+    expect_count(held->seq, 1, "the version the parked reader holds");
     cfgswap_read_unlock(c, 3);
     publish(c, 4); /* now 1, 2 and 3 can all go */
-    assert_int_equal(atomic_load(&frees), 3);
+    expect_count(atomic_load(&frees), 3, "versions freed once the parked reader left and one more publish came");
     done_cfg(c);
 }
 
@@ -189,13 +191,15 @@ static void test_stress_no_reader_sees_a_freed_version(void **state)
                   PUBLISHES, (unsigned long long)atomic_load(&load.reads),
                   (unsigned long long)atomic_load(&load.bad),
                   (unsigned long long)atomic_load(&load.nulls), max_pending);
-    assert_int_equal(atomic_load(&load.bad), 0);
-    assert_int_equal(atomic_load(&load.nulls), 0);
-    assert_true(max_pending < CFGSWAP_MAX_PENDING);
+    expect_count(atomic_load(&load.bad), 0, "reads that saw a freed version");
+    expect_count(atomic_load(&load.nulls), 0, "reads that saw NULL after the first publish");
+    if (max_pending >= CFGSWAP_MAX_PENDING)
+        fail_msg("%u replaced versions were still pending after a write_unlock (the bound is %u): "
+                 "reclaim frees too little", max_pending, (unsigned)CFGSWAP_MAX_PENDING);
     /* The readers are gone: one more write section frees all but the current one. */
     cfgswap_write_lock(load.c);
     cfgswap_write_unlock(load.c);
-    assert_int_equal(atomic_load(&frees), PUBLISHES - 1);
+    expect_count(atomic_load(&frees), PUBLISHES - 1, "versions freed once the readers were gone (all but the current one)");
     done_cfg(load.c);
 }
 
