@@ -79,17 +79,18 @@ tsan: deps ## build the tests with ThreadSanitizer into build/tsan and run them
 asan: deps ## build the tests with ASan+UBSan (and LeakSanitizer) into build/asan and run them
 	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=address check
 
-# check: run every test program already built in $(BUILD); stops at the first failure.
-check: $$(TESTS) $$(PROGRAMS)
+check: $$(TESTS) $$(PROGRAMS) ## run every test program of this build (make test runs it; SAN= picks the build); stops at the first failure
 	$(Q)set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
 	echo "== all $(words $(TESTS)) test programs passed ($(if $(SAN),$(SAN) sanitizer,no sanitizer))"
 
 clean: ## remove build/
 	rm -rf build
 
+# Every target people run has a `## ` comment on its rule line; help prints
+# those lines.  scripts/check_make.sh checks that every .PHONY target is listed.
 help: ## list the targets
-	@grep -hE '^[a-z][a-z_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
-	  awk -F'\t' '{ printf "  %-12s %s\n", $$1, $$2 }'
+	@grep -hE '^[a-z][a-z0-9_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
+	  awk -F'\t' '{ printf "  %-13s %s\n", $$1, $$2 }'
 
 # ---- litmus ----
 # The litmus harness (litmus/README.md): liblitmus.a holds the parser,
@@ -184,7 +185,7 @@ bench: deps $(BENCH_BIN) ## run every benchmark 3 times (a few minutes; BENCH=lo
 	$(Q)$(BENCH_PYTHON) scripts/bench_report.py --json $(BENCH_OUT)/results.json --out $(BENCH_OUT) \
 	  --cc "$(CC)" --cxx "$(CXX)" --mode $(BENCH) --flags "$(BENCH_FLAGS)"
 
-bench-smoke: $(BENCH_BIN)
+bench-smoke: $(BENCH_BIN) ## every benchmark for a few ms, JSON checked, numbers not judged (part of make test)
 	@mkdir -p $(BENCH_OUT)
 	@echo "== $(BENCH_BIN) smoke run (every benchmark, a few ms each; numbers not judged)"
 	$(Q)$(BENCH_BIN) $(BENCH_SMOKE_FLAGS) --benchmark_out=$(BENCH_OUT)/smoke.json \
@@ -325,7 +326,7 @@ $(FUZZ_BIN): $(HTTPD_DIR)/fuzz/fuzz_http_parse.c $(HTTPD_DIR)/http_parse.c $(HTT
 fuzz: deps $(FUZZ_BIN) ## libFuzzer on httpd's request parser for FUZZ_SECONDS (default 60); crashes saved in build/fuzz/
 	$(Q)$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus $(HTTPD_DIR)/fuzz/seeds
 
-fuzz-smoke: $(FUZZ_BIN)
+fuzz-smoke: $(FUZZ_BIN) ## libFuzzer on httpd's request parser for a few seconds (part of make test)
 	@echo "== $(FUZZ_BIN): $(FUZZ_SMOKE_SECONDS) s of fuzzing (make fuzz runs longer)"
 	$(Q)$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) $(BUILD)/fuzz/corpus \
 	  $(HTTPD_DIR)/fuzz/seeds >$(BUILD)/fuzz/smoke.log 2>&1 || { tail -40 $(BUILD)/fuzz/smoke.log; exit 1; }
@@ -340,29 +341,42 @@ bench-httpd: deps $(BUILD)/bin/httpd ## wrk against httpd and nginx (interleaved
 
 # ---- races ----
 # Data-race demos (litmus/races/README.md): every litmus/races/*.c whose header
-# has an "expect:" line is one small program, racy_* or its fixed_* twin.
+# has an "expect:" line is one small program, racy_* or its fixed_* twin; the
+# thread-lifecycle demos in notes/demos/ with an "expect:" line (exit() from a
+# worker and its twin, notes/lifecycles.md) are built and checked the same way.
 # They are always built with clang and their own flags, whatever CC and SAN
 # say (they exist to be caught by the tools): -O2 -g, one binary per tool the
 # expect: line names, in $(RACES_BUILD)/tsan/ and asan/, and every demo in
 # $(RACES_BUILD)/plain/ for students to run.  `make races` runs each check and
-# prints demo, expected, got, ok (scripts/races.sh); `make test` runs it.
+# prints demo, expected, got, ok (scripts/races.sh); `make test` runs it;
+# REPEAT=N runs every check N times.  `make races-stress` (not in make test
+# or .ci/run: about 15 minutes) runs each racy demo's TSan check
+# RACES_STRESS_RUNS times beside two CPU-burning processes and reports every
+# miss: the proof that the verdicts do not depend on scheduling.
 # `make asm` compiles litmus/races/store_load_orders.c and prints its x86-64.
 RACES_DIR := litmus/races
 RACES_BUILD := $(BUILD)/races
 RACES_CC := clang
-RACES_CFLAGS := -std=c11 -O2 -g $(WARN) -pthread -D_GNU_SOURCE
-RACES_HDRS := $(wildcard $(RACES_DIR)/*.h)
-RACES_SRCS := $(shell grep -l '^ \* expect: ' $(RACES_DIR)/*.c 2>/dev/null)
-races_using = $(patsubst $(RACES_DIR)/%.c,$(RACES_BUILD)/$(1)/%,$(shell grep -l '^ \* expect:.* $(1)=' /dev/null $(RACES_SRCS)))
+RACES_CFLAGS := -std=c11 -O2 -g $(WARN) -pthread -D_GNU_SOURCE -I.
+RACES_DEMO_DIRS := $(RACES_DIR) notes/demos
+RACES_HDRS := $(wildcard $(RACES_DEMO_DIRS:%=%/*.h))
+RACES_SRCS := $(shell grep -l '^ \* expect: ' $(RACES_DEMO_DIRS:%=%/*.c) 2>/dev/null)
+races_using = $(patsubst %.c,$(RACES_BUILD)/$(1)/%,$(notdir $(shell grep -l '^ \* expect:.* $(1)=' /dev/null $(RACES_SRCS))))
 RACES_BINS := $(call races_using,tsan) $(call races_using,asan) \
-  $(RACES_SRCS:$(RACES_DIR)/%.c=$(RACES_BUILD)/plain/%)
+  $(patsubst %.c,$(RACES_BUILD)/plain/%,$(notdir $(RACES_SRCS)))
 RACES_ASM_OBJ := $(RACES_BUILD)/obj/store_load_orders.o
+RACES_STRESS_RUNS ?= 500
+REPEAT ?= 1
 TEST_EXTRA += races
 
-.PHONY: races asm
-races: deps $(RACES_BINS) ## build the data-race demos and check each tool's verdict: every racy one caught, every fixed twin clean
+.PHONY: races races-stress asm
+races: deps $(RACES_BINS) ## build the data-race demos and check each tool's verdict: every racy one caught, every fixed twin clean (REPEAT=N: each N times)
 	@echo "== race demos ($(RACES_DIR)): TSan/ASan verdicts and plain -O2 runs"
-	$(Q)scripts/races.sh $(RACES_BUILD) $(RACES_SRCS)
+	$(Q)scripts/races.sh --repeat $(REPEAT) $(RACES_BUILD) $(RACES_SRCS)
+
+races-stress: deps $(RACES_BINS) ## each racy demo under TSan 500 times (RACES_STRESS_RUNS) beside two CPU burners; every miss reported (~15 min)
+	@echo "== race demos under TSan, $(RACES_STRESS_RUNS) runs each, beside 2 CPU-burning processes"
+	$(Q)scripts/races.sh --repeat $(RACES_STRESS_RUNS) --only tsan=race --burn 2 $(RACES_BUILD) $(RACES_SRCS)
 
 asm: deps $(RACES_ASM_OBJ) ## print the x86-64 clang emits for a store then a load: plain, release/acquire, seq_cst, fence, locked RMW
 	$(Q)scripts/races.sh --asm $(RACES_ASM_OBJ)
@@ -378,6 +392,11 @@ $(RACES_BUILD)/asan/%: $(RACES_DIR)/%.c $(RACES_HDRS)
 	$(Q)$(RACES_CC) $(RACES_CFLAGS) -fsanitize=address -fno-omit-frame-pointer $< -o $@
 
 $(RACES_BUILD)/plain/%: $(RACES_DIR)/%.c $(RACES_HDRS)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC -O2  $<")
+	$(Q)$(RACES_CC) $(RACES_CFLAGS) $< -o $@
+
+$(RACES_BUILD)/plain/%: notes/demos/%.c $(RACES_HDRS)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC -O2  $<")
 	$(Q)$(RACES_CC) $(RACES_CFLAGS) $< -o $@
