@@ -87,10 +87,19 @@ clean: ## remove build/
 	rm -rf build
 
 # Every target people run has a `## ` comment on its rule line; help prints
-# those lines.  scripts/check_make.sh checks that every .PHONY target is listed.
+# those lines.  check-make (below) checks that every .PHONY target is listed.
 help: ## list the targets
 	@grep -hE '^[a-z][a-z0-9_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  %-13s %s\n", $$1, $$2 }'
+
+# The Makefile's and the programs' own promises (scripts/check_make.sh):
+# help lists every target, warnings are errors only under WERROR=1, every
+# program answers --help and a bad option, gcc compiles warning-free.  Part
+# of make test.
+.PHONY: check-make
+TEST_EXTRA += check-make
+check-make: $$(PROGRAMS) ## check make help lists every target, WERROR, the programs' --help and bad options, gcc warnings
+	$(Q)scripts/check_make.sh $(BUILD)
 
 # ---- litmus ----
 # The litmus harness (litmus/README.md): liblitmus.a holds the parser,

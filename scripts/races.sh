@@ -37,9 +37,11 @@ WATCHDOG_EXIT=3 # litmus/races/stage.h
 LIMIT=20        # seconds before any run is killed (the demos' own watchdog is 1 s)
 
 # Our own sanitizer options, whatever the environment says: keep going after
-# the first report (a demo may have two races), do not sleep 1 s at exit, and
+# the first report (a demo may have two races), do not sleep 1 s at exit,
+# keep TSan's longest per-thread history (history_size=7: the first access's
+# stack must still be there when the second comes, litmus/races/stage.h), and
 # fall back to addr2line when llvm-symbolizer is missing (file:line either way).
-TSAN_RUN="halt_on_error=0 atexit_sleep_ms=0 report_thread_leaks=1 allow_addr2line=1"
+TSAN_RUN="halt_on_error=0 atexit_sleep_ms=0 history_size=7 report_thread_leaks=1 allow_addr2line=1"
 ASAN_RUN="halt_on_error=1 detect_leaks=1 abort_on_error=0 allow_addr2line=1"
 
 asm_table() {

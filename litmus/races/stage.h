@@ -13,6 +13,31 @@
  * then each thread waits for its cue (stage_wait) and gives the next one
  * (stage_go).  Lines doing this are commented "stage:".
  *
+ * What a TSan verdict needs, and what the staging guarantees.  TSan reports a
+ * race when the second access finds the first one still recorded, and it
+ * records little: 4 accesses per 8 bytes of memory (a "shadow cell"; a fifth
+ * different access evicts one at random), and per thread a bounded history
+ * of recent events, from which it rebuilds the first access's stack (a
+ * report whose earlier stack is gone is dropped without a word).
+ * A demo whose racy access happens once (racy_stop_flag reads stop once at
+ * -O2) gives TSan exactly one chance, so:
+ *   - the cues live on cache lines of their own (_Alignas below), never in
+ *     the shadow cell of a variable a demo races on: both threads hammer the
+ *     cues, and sharing a cell would put those accesses beside the one racy
+ *     record that must survive;
+ *   - a thread waiting for its cue makes no history: TSan skips an access
+ *     identical to one its shadow cell already holds (same thread, bytes and
+ *     kind, no synchronisation since), so a spin on a relaxed load, or a loop
+ *     of identical relaxed stores, costs nothing however long the other
+ *     thread is descheduled (a loaded machine stretches those waits from
+ *     microseconds to tens of milliseconds);
+ *   - the second racy access comes after a cue the first one's thread gives
+ *     only after it, so the two never meet in the same instant;
+ *   - scripts/races.sh runs TSan with history_size=7, its largest history,
+ *     as a margin.
+ * `make races-stress` checks it: every racy demo, 500 runs beside two
+ * CPU-burning processes, must give its verdict every time.
+ *
  * The cues are relaxed atomics.  A relaxed store and a relaxed load order only
  * the cue variable itself: they create no happens-before for any other memory,
  * so the program stays exactly as racy as it looks and TSan, which models C11
@@ -30,10 +55,11 @@
 #include <stdatomic.h>
 #include <time.h>
 
-/* The demo's current scene; scenes only go up. */
-static atomic_int stage_scene;
-/* How many actors have reached the starting line. */
-static atomic_int stage_ready;
+/* The demo's current scene; scenes only go up.  Its own cache line (see
+ * above): no demo variable shares its TSan shadow cell. */
+static _Alignas(64) atomic_int stage_scene;
+/* How many actors have reached the starting line.  Its own cache line too. */
+static _Alignas(64) atomic_int stage_ready;
 
 /* Give the cue for `scene`.  Relaxed: a cue, not a publication (see above). */
 static inline void stage_go(int scene)
