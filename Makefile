@@ -359,7 +359,7 @@ bench-httpd: deps $(BUILD)/bin/httpd ## wrk against httpd and nginx (interleaved
 # $(RACES_BUILD)/plain/ for students to run.  `make races` runs each check and
 # prints demo, expected, got, ok (scripts/races.sh); `make test` runs it;
 # REPEAT=N runs every check N times.  `make races-stress` (not in make test
-# or .ci/run: about 15 minutes) runs each racy demo's TSan check
+# or .ci/run: half an hour or more) runs each racy demo's TSan check
 # RACES_STRESS_RUNS times beside two CPU-burning processes and reports every
 # miss: the proof that the verdicts do not depend on scheduling.
 # `make asm` compiles litmus/races/store_load_orders.c and prints its x86-64.
@@ -383,7 +383,7 @@ races: deps $(RACES_BINS) ## build the data-race demos and check each tool's ver
 	@echo "== race demos ($(RACES_DIR)): TSan/ASan verdicts and plain -O2 runs"
 	$(Q)scripts/races.sh --repeat $(REPEAT) $(RACES_BUILD) $(RACES_SRCS)
 
-races-stress: deps $(RACES_BINS) ## each racy demo under TSan 500 times (RACES_STRESS_RUNS) beside two CPU burners; every miss reported (~15 min)
+races-stress: deps $(RACES_BINS) ## each racy demo under TSan 500 times (RACES_STRESS_RUNS) beside two CPU burners; every miss reported (half an hour or more)
 	@echo "== race demos under TSan, $(RACES_STRESS_RUNS) runs each, beside 2 CPU-burning processes"
 	$(Q)scripts/races.sh --repeat $(RACES_STRESS_RUNS) --only tsan=race --burn 2 $(RACES_BUILD) $(RACES_SRCS)
 
