@@ -174,18 +174,28 @@ static inline const char *build_dir(void)
         suffix[m - 2] = '\0';
         size_t len = (size_t)n, slen = (size_t)m - 2;
         if (len > slen && strcmp(self + len - slen, suffix) == 0) {
-            self[len - slen] = '\0';
-            snprintf(dir, sizeof dir, "%s", self);
+            memcpy(dir, self, len - slen); /* len < sizeof self == sizeof dir */
+            dir[len - slen] = '\0';
             return dir;
         }
     }
     return "build";
 }
 
+/* Stop the test program: a path or command that does not fit its buffer
+ * would run the wrong thing. */
+static inline void fits_or_abort(int n, size_t size, const char *what)
+{
+    if (n < 0 || (size_t)n >= size) {
+        fprintf(stderr, "testutil: %s does not fit in %zu bytes\n", what, size);
+        abort();
+    }
+}
+
 /* BUILD/rel, e.g. build_path(buf, sizeof buf, "bin/lockstress"). */
 static inline const char *build_path(char *buf, size_t size, const char *rel)
 {
-    snprintf(buf, size, "%s/%s", build_dir(), rel);
+    fits_or_abort(snprintf(buf, size, "%s/%s", build_dir(), rel), size, rel);
     return buf;
 }
 
@@ -253,7 +263,7 @@ static inline int run_capture(const char *cmd, char *out, size_t size)
 static inline int run_build(const char *program, const char *args, char *out, size_t size)
 {
     char cmd[PATH_MAX + 1024];
-    snprintf(cmd, sizeof cmd, "'%s/%s' %s", build_dir(), program, args);
+    fits_or_abort(snprintf(cmd, sizeof cmd, "'%s/%s' %s", build_dir(), program, args), sizeof cmd, args);
     return run_capture(cmd, out, size);
 }
 
