@@ -147,11 +147,20 @@ reported_lines() {
         }' "$1" >"$tmp/frames"
     grep -v '^@' "$tmp/frames"
     offsets=$(sed -n "s/^@$(basename "$2") //p" "$tmp/frames" | sort -u)
-    if [ -n "$offsets" ]; then
-        # shellcheck disable=SC2086 # one word per offset
-        addr2line -i -e "$2" $offsets | awk -F: '$2 ~ /^[0-9]+/ {
-            n = split($1, path, "/"); split($2, l, " "); print path[n] ":" l[1] }'
-    fi
+    [ -n "$offsets" ] || return 0
+    # A program's code does not move between runs: each offset is looked up
+    # once and remembered, which keeps a repeated check cheap.
+    cache="$tmp/a2l.$(basename "$2")"
+    [ -f "$cache" ] || : >"$cache"
+    for off in $offsets; do
+        grep -q "^$off " "$cache" && continue
+        addr2line -i -e "$2" "$off" | awk -F: -v off="$off" '$2 ~ /^[0-9]+/ {
+            n = split($1, path, "/"); split($2, l, " "); print off " " path[n] ":" l[1] }' >>"$cache"
+        grep -q "^$off " "$cache" || echo "$off ?" >>"$cache"
+    done
+    for off in $offsets; do
+        sed -n "s/^$off //p" "$cache"
+    done
 }
 
 # names_lines SRC TAG REPORT BIN: sets $named ("3/4") and $missing (line numbers).
@@ -328,6 +337,9 @@ repeat_check() {
     while [ "$n" -lt "$repeat" ]; do
         n=$((n + 1))
         check "$1" "$2" "$3"
+        # Progress on stderr every 50 runs of a long repetition.
+        [ "$repeat" -ge 100 ] && [ $((n % 50)) -eq 0 ] &&
+            echo "   $(basename "$1" .c) $2: $n of $repeat runs, $((misses + $([ "$ok" = ok ] && echo 0 || echo 1))) missed" >&2
         if [ "$ok" != ok ]; then
             misses=$((misses + 1))
             if [ -z "$first_got" ]; then
