@@ -198,6 +198,23 @@ run() {
     rc=$?
 }
 
+# The data symbols of program $1 that share TSan's 8-byte shadow cells with
+# the stage cues (stage_scene, stage_ready: litmus/races/stage.h), one per
+# line; none when stage.h keeps the cues on cache lines of their own.
+shares_cue_cells() {
+    nm -t d -S --defined-only "$1" 2>/dev/null | awk '
+        NF == 4 && $3 ~ /^[bBdD]$/ { a[$4] = $1 + 0; z[$4] = $2 + 0 }
+        END {
+            for (c in a) {
+                if (c != "stage_scene" && c != "stage_ready") continue
+                lo = a[c] - a[c] % 8; hi = a[c] + z[c]; hi += (8 - hi % 8) % 8
+                for (v in a)
+                    if (v != "stage_scene" && v != "stage_ready" && z[v] > 0 && a[v] < hi && a[v] + z[v] > lo)
+                        print v " (with " c ")"
+            }
+        }'
+}
+
 # check SRC TOOL EXPECTED: run one check; sets $want, $got and $ok.
 check() {
     src=$1 tool=$2 expected=$3
@@ -208,7 +225,14 @@ check() {
         run "$build/tsan/$name" TSAN_OPTIONS="$TSAN_RUN"
         names_lines "$src" RACE "$tmp/err" "$build/tsan/$name"
         want="data race at $total RACE: $(plural "$total" line)"
-        if grep -q 'WARNING: ThreadSanitizer: data race' "$tmp/err"; then
+        # A racy variable in the cues' shadow cell could lose its one record
+        # to theirs: a verdict that depends on luck (stage.h).  Once per program.
+        if [ ! -f "$tmp/cells.$name" ]; then
+            shares_cue_cells "$build/tsan/$name" >"$tmp/cells.$name"
+        fi
+        if [ -s "$tmp/cells.$name" ]; then
+            got="shares a shadow cell with a stage cue: $(head -n 1 "$tmp/cells.$name")"
+        elif grep -q 'WARNING: ThreadSanitizer: data race' "$tmp/err"; then
             got="data race at $named"
             [ "$found" -eq "$total" ] && [ "$total" -gt 0 ] && ok=ok
             [ -n "$missing" ] && got="$got (not line$missing)"

@@ -21,7 +21,7 @@
  * report whose earlier stack is gone is dropped without a word).
  * A demo whose racy access happens once (racy_stop_flag reads stop once at
  * -O2) gives TSan exactly one chance, so:
- *   - the cues live on cache lines of their own (_Alignas below), never in
+ *   - the cues live on cache lines of their own (struct stage_cue), never in
  *     the shadow cell of a variable a demo races on: both threads hammer the
  *     cues, and sharing a cell would put those accesses beside the one racy
  *     record that must survive;
@@ -55,30 +55,36 @@
 #include <stdatomic.h>
 #include <time.h>
 
-/* The demo's current scene; scenes only go up.  Its own cache line (see
- * above): no demo variable shares its TSan shadow cell. */
-static _Alignas(64) atomic_int stage_scene;
-/* How many actors have reached the starting line.  Its own cache line too. */
-static _Alignas(64) atomic_int stage_ready;
+/* A cue alone on a cache line: the struct is aligned to 64 bytes and so 64
+ * bytes long, and no demo variable can be placed in its TSan shadow cell
+ * (see above; scripts/races.sh checks the built programs with nm). */
+struct stage_cue {
+    _Alignas(64) atomic_int value;
+};
+
+/* The demo's current scene; scenes only go up. */
+static struct stage_cue stage_scene;
+/* How many actors have reached the starting line. */
+static struct stage_cue stage_ready;
 
 /* Give the cue for `scene`.  Relaxed: a cue, not a publication (see above). */
 static inline void stage_go(int scene)
 {
-    atomic_store_explicit(&stage_scene, scene, memory_order_relaxed);
+    atomic_store_explicit(&stage_scene.value, scene, memory_order_relaxed);
 }
 
 /* Wait for the cue for `scene`.  Relaxed, paired with stage_go: it orders
  * the actors in time but makes nothing they wrote visible. */
 static inline void stage_wait(int scene)
 {
-    while (atomic_load_explicit(&stage_scene, memory_order_relaxed) < scene)
+    while (atomic_load_explicit(&stage_scene.value, memory_order_relaxed) < scene)
         sched_yield();
 }
 
 /* Has the cue for `scene` been given?  For loops that run until a cue. */
 static inline int stage_reached(int scene)
 {
-    return atomic_load_explicit(&stage_scene, memory_order_relaxed) >= scene;
+    return atomic_load_explicit(&stage_scene.value, memory_order_relaxed) >= scene;
 }
 
 /* Every actor calls this once, before its first racing access, with the
@@ -86,8 +92,8 @@ static inline int stage_reached(int scene)
  * same reason as the cues. */
 static inline void stage_line_up(int actors)
 {
-    atomic_fetch_add_explicit(&stage_ready, 1, memory_order_relaxed);
-    while (atomic_load_explicit(&stage_ready, memory_order_relaxed) < actors)
+    atomic_fetch_add_explicit(&stage_ready.value, 1, memory_order_relaxed);
+    while (atomic_load_explicit(&stage_ready.value, memory_order_relaxed) < actors)
         sched_yield();
 }
 
