@@ -204,12 +204,14 @@ run() {
 shares_cue_cells() {
     nm -t d -S --defined-only "$1" 2>/dev/null | awk '
         NF == 4 && $3 ~ /^[bBdD]$/ { a[$4] = $1 + 0; z[$4] = $2 + 0 }
+        # clang may split the cue struct into its one used field (stage_scene.0)
+        function cue(name) { return name ~ /^stage_(scene|ready)([.]|$)/ }
         END {
             for (c in a) {
-                if (c != "stage_scene" && c != "stage_ready") continue
+                if (!cue(c)) continue
                 lo = a[c] - a[c] % 8; hi = a[c] + z[c]; hi += (8 - hi % 8) % 8
                 for (v in a)
-                    if (v != "stage_scene" && v != "stage_ready" && z[v] > 0 && a[v] < hi && a[v] + z[v] > lo)
+                    if (!cue(v) && z[v] > 0 && a[v] < hi && a[v] + z[v] > lo)
                         print v " (with " c ")"
             }
         }'
