@@ -8,13 +8,23 @@
 ifeq ($(origin CC),default)
 CC := clang
 endif
+# The litmus runner compiles tests outside the catalog with $CC
+# (litmus/load.c): the build's own compiler, whichever CC and BUILD say.
+export CC
 BUILD ?= build
 SAN ?=
 V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 
+# Warnings are errors only under WERROR=1 (what .ci/run and development use):
+# a student's newer compiler may warn about something new, and that must not
+# stop their build.  WARN is the one place every compile below takes its
+# warning flags from.
+WERROR ?= 0
+WARN := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -Wall -Wextra -Werror -pthread -D_GNU_SOURCE
+CFLAGS += -std=c11 $(WARN) -pthread -D_GNU_SOURCE
 CPPFLAGS += -I. -MMD -MP
 LDLIBS += -pthread -lm
 
@@ -78,16 +88,27 @@ asan: deps ## build the tests with ASan+UBSan (and LeakSanitizer) into build/asa
 
 # check-all: run every test program already built in $(BUILD); stops at the
 # first failure.  `make check` is check-all, or one lab's check with LAB= (labs block).
-check-all: $$(TESTS) $$(PROGRAMS)
+check-all: $$(TESTS) $$(PROGRAMS) ## run every test program of this build (make test runs it; SAN= picks the build); stops at the first failure
 	$(Q)set -e; for t in $(TESTS); do echo "== $$t"; $$t; done; \
 	echo "== all $(words $(TESTS)) test programs passed ($(if $(SAN),$(SAN) sanitizer,no sanitizer))"
 
 clean: ## remove build/
 	rm -rf build
 
+# Every target people run has a `## ` comment on its rule line; help prints
+# those lines.  check-make (below) checks that every .PHONY target is listed.
 help: ## list the targets
 	@grep -hE '^[a-z][a-z0-9_-]*:.*## ' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/' | \
-	  awk -F'\t' '{ printf "  %-12s %s\n", $$1, $$2 }'
+	  awk -F'\t' '{ printf "  %-13s %s\n", $$1, $$2 }'
+
+# The Makefile's and the programs' own promises (scripts/check_make.sh):
+# help lists every target, warnings are errors only under WERROR=1, every
+# program answers --help and a bad option, gcc compiles warning-free.  Part
+# of make test.
+.PHONY: check-make
+TEST_EXTRA += check-make
+check-make: $$(PROGRAMS) ## check make help lists every target, WERROR, the programs' --help and bad options, gcc warnings
+	$(Q)scripts/check_make.sh $(BUILD)
 
 # ---- locks stress ----
 # The FIFO locks' fairness over repeated runs (notes/sync.md, "When a FIFO
@@ -175,7 +196,7 @@ BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/bench/shim.o
 BENCH_BIN := $(BUILD)/bin/lockbench
 BENCH_OUT := $(BUILD)/bench
 BENCH_PYTHON := /usr/bin/python3
-BENCH_CXXFLAGS := -O2 -g -std=c++17 -Wall -Wextra -Werror -pthread $(SANFLAGS)
+BENCH_CXXFLAGS := -O2 -g -std=c++17 $(WARN) -pthread $(SANFLAGS)
 BENCH_LIBS := -lbenchmark -lck -lurcu-memb -lurcu-qsbr
 # Repetitions run in random order, so a burst of load elsewhere on the
 # machine spreads over all benchmarks instead of hitting a few; the report
@@ -207,7 +228,7 @@ bench: deps $(BENCH_BIN) ## run every benchmark 3 times, C and Go (about 10 min;
 # the thread counts follow the CPUs (under taskset -c 0), every Go benchmark
 # runs once, the report without Go differs only in its Go section, and the
 # targets table gives the right verdicts and no reason it did not measure.
-bench-smoke: $(BENCH_BIN)
+bench-smoke: $(BENCH_BIN) ## every benchmark for a few ms, JSON checked, numbers not judged (part of make test)
 	@mkdir -p $(BENCH_OUT)
 	@echo "== $(BENCH_BIN) smoke run (every benchmark, a few ms each; numbers not judged)"
 	$(Q)$(BENCH_BIN) $(BENCH_SMOKE_FLAGS) --benchmark_out=$(BENCH_OUT)/smoke.json \
@@ -292,7 +313,7 @@ $(BUILD)/bin/forkcow: $(BUILD)/obj/notes/demos/forkcow.o $(LOCK_LIB)
 $(BUILD)/bin/lab03/%: labs/03-data-races/%.c
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC TSAN $<")
-	$(Q)$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE -I. \
+	$(Q)$(CC) -std=c11 -O1 -g $(WARN) -pthread -D_GNU_SOURCE -I. \
 	  -fsanitize=thread $< -o $@
 
 # Lab tests that read project files (the litmus catalog) find them from here.
@@ -350,7 +371,8 @@ grade: deps ## grade the labs (LAB=NN: one) in a tree with pristine tests: a poi
 # -- labs: teacher only (the handout replaces from here to the end of the block) --
 # `make labs` runs in `make test`: every lab's tests on the reference (each
 # test in a process of its own), then the handout built in its own plain
-# configuration (whatever SAN is here, with make -k: a lab that does not
+# configuration, a student's (whatever SAN and WERROR are here: warnings stay
+# warnings; with make -k: a lab that does not
 # build there is reported with its compiler errors, the others still run),
 # where every test must fail; the answer-leak check (no solution line of 25
 # characters or more, whitespace ignored, appears in another handout file;
@@ -391,7 +413,7 @@ prebuilt_src = $(patsubst $(firstword $(subst /, ,$(1)))/%,%.c,$(1))
 
 labs: $$(TESTS) $$(PROGRAMS) handout ## check every lab: its tests pass here; the handout builds, fails each of them and holds no answer
 	@echo "== building the handout ($(HANDOUT), plain)"
-	$(Q)$(MAKE) --no-print-directory -k -C $(HANDOUT) BUILD=build SAN= lab-tests >$(HANDOUT).log 2>&1 || true
+	$(Q)$(MAKE) --no-print-directory -k -C $(HANDOUT) BUILD=build SAN= WERROR=0 lab-tests >$(HANDOUT).log 2>&1 || true
 	$(Q)$(LAB_PY) scripts/handout.py verify --ref-build $(BUILD) --handout $(HANDOUT) \
 	  --build-log $(HANDOUT).log $(LABS_ALL)
 	$(Q)$(LAB_PY) scripts/handout.py links notes/*.md labs/README.md $(wildcard $(LABS_ALL:%=%/README.md))
@@ -423,7 +445,7 @@ TESTS += $(HTTPD_TESTS)
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS := 4
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_http_parse
-FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. \
+FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) -D_GNU_SOURCE -I. \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_ARGS := -dict=$(HTTPD_DIR)/fuzz/http.dict -max_len=16384 -artifact_prefix=$(BUILD)/fuzz/ -print_final_stats=1
 TEST_EXTRA += fuzz-smoke
@@ -446,7 +468,7 @@ $(FUZZ_BIN): $(HTTPD_DIR)/fuzz/fuzz_http_parse.c $(HTTPD_DIR)/http_parse.c $(HTT
 fuzz: deps $(FUZZ_BIN) ## libFuzzer on httpd's request parser for FUZZ_SECONDS (default 60); crashes saved in build/fuzz/
 	$(Q)$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus $(HTTPD_DIR)/fuzz/seeds
 
-fuzz-smoke: $(FUZZ_BIN)
+fuzz-smoke: $(FUZZ_BIN) ## libFuzzer on httpd's request parser for a few seconds (part of make test)
 	@echo "== $(FUZZ_BIN): $(FUZZ_SMOKE_SECONDS) s of fuzzing (make fuzz runs longer)"
 	$(Q)$(FUZZ_BIN) $(FUZZ_ARGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) $(BUILD)/fuzz/corpus \
 	  $(HTTPD_DIR)/fuzz/seeds >$(BUILD)/fuzz/smoke.log 2>&1 || { tail -40 $(BUILD)/fuzz/smoke.log; exit 1; }
@@ -462,30 +484,43 @@ bench-httpd: deps $(BUILD)/bin/httpd ## wrk against httpd, nginx (equal workers,
 
 # ---- races ----
 # Data-race demos (litmus/races/README.md): every litmus/races/*.c whose header
-# has an "expect:" line is one small program, racy_* or its fixed_* twin.
+# has an "expect:" line is one small program, racy_* or its fixed_* twin; the
+# thread-lifecycle demos in notes/demos/ with an "expect:" line (exit() from a
+# worker and its twin, notes/lifecycles.md) are built and checked the same way.
 # They are always built with clang and their own flags, whatever CC and SAN
 # say (they exist to be caught by the tools): -O2 -g, one binary per tool the
 # expect: line names, in $(RACES_BUILD)/tsan/ and asan/, and every demo in
 # $(RACES_BUILD)/plain/ for students to run.  `make races` runs each check and
-# prints demo, expected, got, ok (scripts/races.sh); `make test` runs it.
+# prints demo, expected, got, ok (scripts/races.sh); `make test` runs it;
+# REPEAT=N runs every check N times.  `make races-stress` (not in make test
+# or .ci/run: half an hour or more) runs each racy demo's TSan check
+# RACES_STRESS_RUNS times beside two CPU-burning processes and reports every
+# miss: the proof that the verdicts do not depend on scheduling.
 # `make asm` compiles litmus/races/store_load_orders.c and prints its code for
 # this CPU (x86-64 or aarch64; make test-arm64 prints the aarch64 one too).
 RACES_DIR := litmus/races
 RACES_BUILD := $(BUILD)/races
 RACES_CC ?= clang
-RACES_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -pthread -D_GNU_SOURCE
-RACES_HDRS := $(wildcard $(RACES_DIR)/*.h)
-RACES_SRCS := $(shell grep -l '^ \* expect: ' $(RACES_DIR)/*.c 2>/dev/null)
-races_using = $(patsubst $(RACES_DIR)/%.c,$(RACES_BUILD)/$(1)/%,$(shell grep -l '^ \* expect:.* $(1)=' /dev/null $(RACES_SRCS)))
+RACES_CFLAGS := -std=c11 -O2 -g $(WARN) -pthread -D_GNU_SOURCE -I.
+RACES_DEMO_DIRS := $(RACES_DIR) notes/demos
+RACES_HDRS := $(wildcard $(RACES_DEMO_DIRS:%=%/*.h))
+RACES_SRCS := $(shell grep -l '^ \* expect: ' $(RACES_DEMO_DIRS:%=%/*.c) 2>/dev/null)
+races_using = $(patsubst %.c,$(RACES_BUILD)/$(1)/%,$(notdir $(shell grep -l '^ \* expect:.* $(1)=' /dev/null $(RACES_SRCS))))
 RACES_BINS := $(call races_using,tsan) $(call races_using,asan) \
-  $(RACES_SRCS:$(RACES_DIR)/%.c=$(RACES_BUILD)/plain/%)
+  $(patsubst %.c,$(RACES_BUILD)/plain/%,$(notdir $(RACES_SRCS)))
 RACES_ASM_OBJ := $(RACES_BUILD)/obj/store_load_orders.o
+RACES_STRESS_RUNS ?= 500
+REPEAT ?= 1
 TEST_EXTRA += races
 
-.PHONY: races asm
-races: deps $(RACES_BINS) ## build the data-race demos and check each tool's verdict: every racy one caught, every fixed twin clean
+.PHONY: races races-stress asm
+races: deps $(RACES_BINS) ## build the data-race demos and check each tool's verdict: every racy one caught, every fixed twin clean (REPEAT=N: each N times)
 	@echo "== race demos ($(RACES_DIR)): TSan/ASan verdicts and plain -O2 runs"
-	$(Q)scripts/races.sh $(RACES_BUILD) $(RACES_SRCS)
+	$(Q)scripts/races.sh --repeat $(REPEAT) $(RACES_BUILD) $(RACES_SRCS)
+
+races-stress: deps $(RACES_BINS) ## each racy demo under TSan 500 times (RACES_STRESS_RUNS) beside two CPU burners; every miss reported (half an hour or more)
+	@echo "== race demos under TSan, $(RACES_STRESS_RUNS) runs each, beside 2 CPU-burning processes"
+	$(Q)scripts/races.sh --repeat $(RACES_STRESS_RUNS) --only tsan=race --burn 2 $(RACES_BUILD) $(RACES_SRCS)
 
 asm: deps $(RACES_ASM_OBJ) ## print the code clang emits on this CPU for a store then a load: plain, release/acquire, seq_cst, fence, locked RMW
 	$(Q)scripts/races.sh --asm $(RACES_ASM_OBJ)
@@ -501,6 +536,11 @@ $(RACES_BUILD)/asan/%: $(RACES_DIR)/%.c $(RACES_HDRS)
 	$(Q)$(RACES_CC) $(RACES_CFLAGS) -fsanitize=address -fno-omit-frame-pointer $< -o $@
 
 $(RACES_BUILD)/plain/%: $(RACES_DIR)/%.c $(RACES_HDRS)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC -O2  $<")
+	$(Q)$(RACES_CC) $(RACES_CFLAGS) $< -o $@
+
+$(RACES_BUILD)/plain/%: notes/demos/%.c $(RACES_HDRS)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC -O2  $<")
 	$(Q)$(RACES_CC) $(RACES_CFLAGS) $< -o $@

@@ -19,7 +19,8 @@ static const char help[] =
     "Each thread loops: acquire, a critical section of about NS nanoseconds that checks\n"
     "it is alone (plain owner field and counter), release.  Reports acquisitions per\n"
     "second, per-thread counts, the Jain fairness index, handoffs (owner changes), the\n"
-    "longest wait, and violations.  Exit status 1 on any violation.\n"
+    "longest wait, and violations.  Exit status 1 on any violation.  Each option may\n"
+    "be given once (a second --lock is refused, not run instead of the first).\n"
     "\n"
     "  --lock NAME     a lock from --list\n"
     "  --all           every lock in the registry, one table row per run\n"
@@ -153,7 +154,9 @@ static void print_json(const struct stress_config *c, const struct stress_result
 
 enum { MAX_THREAD_COUNTS = 16 };
 
-/* "8" or "1,2,4,8": the thread counts to run. */
+/* "8" or "1,2,4,8": the thread counts to run.  Every comma separates two
+ * counts: "2," or "2,,4" is a typo, refused rather than read as "2" or
+ * "2,4" (strtok would skip the empty items). */
 static unsigned parse_thread_list(const char *text, unsigned *counts)
 {
     char copy[256];
@@ -161,13 +164,20 @@ static unsigned parse_thread_list(const char *text, unsigned *counts)
         bad_usage("--threads: '%s' is too long", text);
     strcpy(copy, text);
     unsigned n = 0;
-    for (char *save, *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    char *item = copy;
+    for (;;) {
+        char *comma = strchr(item, ',');
+        if (comma)
+            *comma = '\0';
+        if (*item == '\0')
+            bad_usage("--threads: '%s' has an empty count (a comma at the start, at the end, or twice)", text);
         if (n == MAX_THREAD_COUNTS)
             bad_usage("--threads: at most 16 counts in '%s'", text);
         counts[n++] = parse_whole("--threads", item, 1, STRESS_MAX_THREADS);
+        if (!comma)
+            break;
+        item = comma + 1;
     }
-    if (n == 0)
-        bad_usage("--threads: '%s' names no thread count", text);
     return n;
 }
 
@@ -180,7 +190,7 @@ static void print_row(const struct stress_config *c, const struct stress_result 
                "acq/s", "jain", "jain10", "handoff%", "wait99.9", "wait max", "viol");
         return;
     }
-    char reads[8] = "-";
+    char reads[sizeof "-2147483648"] = "-"; /* room for any int */
     if (c->read_pct >= 0)
         snprintf(reads, sizeof reads, "%d", c->read_pct);
     printf("%-26s %4u %7s %12.0f %7.3f %7.3f %9.1f %10s %10s %5llu\n", c->ops->name, r->threads,
@@ -224,9 +234,23 @@ int main(int argc, char **argv)
     unsigned counts[MAX_THREAD_COUNTS] = {2}, ncounts = 1;
     const char *name = NULL;
     bool json = false, all = false, read_pct_given = false;
+    /* An option that takes a value may be given once: with two, one would
+     * silently win (`--lock ticket --lock tas` would run tas alone). */
+    const char *given[128] = {0};
     int opt;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (opt > 0 && opt < 128 && optarg) {
+            if (given[opt]) {
+                const struct option *o = longopts;
+                while (o->name && o->val != opt)
+                    o++;
+                fprintf(stderr, "lockstress: --%s given twice ('%s' and '%s'): give it once\n%s",
+                        o->name ? o->name : "?", given[opt], optarg, usage);
+                exit(2);
+            }
+            given[opt] = optarg;
+        }
         switch (opt) {
         case 'l': name = optarg; break;
         case 't': ncounts = parse_thread_list(optarg, counts); break;

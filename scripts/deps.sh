@@ -54,6 +54,7 @@ EOF
     ci) group_packages test; cat <<'EOF'
 gcc                 the second compiler CI builds with
 clang-19            the newest Debian clang, built warning-free in CI
+libclang-rt-19-dev  its sanitizer runtimes (lab 03 builds TSan programs)
 EOF
         ;;
     arm64) cat <<'EOF'

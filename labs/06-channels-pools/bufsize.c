@@ -72,6 +72,12 @@ static uint64_t parse(const char *flag, const char *s)
     return v;
 }
 
+static const char usage[] =
+    "usage: bufsize [--items N] [--work-ns NS] [--consumer-x K]\n"
+    "  --items N       items the producer sends at each capacity (default 20000)\n"
+    "  --work-ns NS    average busy work per item on each side, in ns (default 2000)\n"
+    "  --consumer-x K  the consumer's work is K times the producer's (default 1)\n";
+
 int main(int argc, char **argv)
 {
     uint64_t items = 20000, work = 2000, cx = 1;
@@ -82,8 +88,11 @@ int main(int argc, char **argv)
             work = parse(argv[i], argv[i + 1]), i++;
         else if (strcmp(argv[i], "--consumer-x") == 0)
             cx = parse(argv[i], argv[i + 1]), i++;
-        else {
-            fprintf(stderr, "usage: bufsize [--items N] [--work-ns NS] [--consumer-x K]\n");
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("%s", usage);
+            return 0;
+        } else {
+            fprintf(stderr, "bufsize: unknown option '%s'\n%s", argv[i], usage);
             return 2;
         }
     }

@@ -54,7 +54,7 @@ enum { TAG_LISTEN = 2, TAG_STOP = 4, TAG_CUT = 6 };
  * close; a connection that stays silent is closed. */
 #define DRAIN_IDLE_GRACE_NS (50 * 1000 * 1000ull)
 
-static const char ROOT_BODY[] = "hello from memlab httpd\n";
+#define ROOT_BODY "hello from memlab httpd\n"
 
 struct conn {
     int fd;
@@ -179,19 +179,43 @@ static const char *date_header(struct worker *w)
     return w->date;
 }
 
-/* Queue one whole response.  keep_alive false adds Connection: close and
- * closes the connection once it is sent. */
-static void respond(struct worker *w, struct conn *c, int status, const char *ctype, const void *body,
-                    size_t len, bool head_only, bool keep_alive, int minor, const char *extra)
+/* What a response says. */
+struct response {
+    int status;
+    const char *ctype;
+    const void *body;
+    size_t len;
+    const char *extra; /* more header lines, each ending in \r\n, or NULL */
+};
+
+/* How the request wants it answered. */
+struct answer {
+    int minor;       /* HTTP/1.minor */
+    bool head_only;  /* HEAD: the headers of GET, no body */
+    bool keep_alive; /* false: Connection: close, and close once it is sent */
+};
+
+/* A text/plain response whose body is a string literal, with more header
+ * lines (or NULL).  The compiler counts the body ("" literal is a syntax
+ * error for anything but a literal, so sizeof never sees a pointer). */
+#define TEXT_LITERAL(code, literal, extra_headers)                                                \
+    ((struct response){.status = (code), .ctype = "text/plain", .body = "" literal,                \
+                       .len = sizeof("" literal) - 1, .extra = (extra_headers)})
+
+/* Queue one whole response. */
+static void respond(struct worker *w, struct conn *c, struct answer how, struct response rs)
 {
+    int status = rs.status, minor = how.minor;
+    size_t len = rs.len;
+    bool keep_alive = how.keep_alive;
     char head[512];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.%d %d %s\r\nServer: memlab-httpd\r\n%sContent-Type: %s\r\n"
                      "Content-Length: %zu\r\n%s%s\r\n",
-                     minor, status, reason(status), date_header(w), ctype, len,
+                     minor, status, reason(status), date_header(w), rs.ctype, len,
                      keep_alive ? (minor == 0 ? "Connection: keep-alive\r\n" : "") : "Connection: close\r\n",
-                     extra ? extra : "");
-    if (!out_append(c, head, (size_t)n) || (!head_only && !out_append(c, body, len)))
+                     rs.extra ? rs.extra : "");
+    if (!out_append(c, head, (size_t)n) || (!how.head_only && !out_append(c, rs.body, len)))
         keep_alive = false; /* out of memory: whatever is queued goes, then close */
     if (!keep_alive)
         c->close_after_write = true;
@@ -204,7 +228,8 @@ static void respond_error(struct worker *w, struct conn *c, int status, const ch
 {
     char body[160];
     int n = snprintf(body, sizeof body, "%d %s: %s\n", status, reason(status), why);
-    respond(w, c, status, "text/plain", body, (size_t)n, false, false, minor, NULL);
+    respond(w, c, (struct answer){.minor = minor},
+            (struct response){.status = status, .ctype = "text/plain", .body = body, .len = (size_t)n});
     c->linger_on_close = true;
 }
 
@@ -222,7 +247,8 @@ static void handle_stats(struct worker *w, struct conn *c, const struct http_req
                      (unsigned long long)t.requests, (long long)t.active, (long long)t.idle,
                      (long long)t.sleeping, (unsigned long long)t.errors, (unsigned long long)t.timeouts,
                      (unsigned long long)t.refused, (unsigned long long)t.cut, w->srv->opts.workers);
-    respond(w, c, 200, "application/json", body, (size_t)n, r->method == HTTP_HEAD, ka, r->minor, NULL);
+    respond(w, c, (struct answer){r->minor, r->method == HTTP_HEAD, ka},
+            (struct response){.status = 200, .ctype = "application/json", .body = body, .len = (size_t)n});
 }
 
 static bool start_sleep(struct worker *w, struct conn *c, unsigned ms);
@@ -238,25 +264,29 @@ static bool handle_request(struct worker *w, struct conn *c, const struct http_r
 {
     bool ka = r->keep_alive && !w->draining && !c->peer_eof;
     bool head = r->method == HTTP_HEAD;
+    const struct answer as_asked = {r->minor, head, ka}, full_body = {r->minor, false, ka};
     if (r->method == HTTP_OTHER) {
-        respond(w, c, 501, "text/plain", "501 Not Implemented: method\n", 28, false, false, r->minor, NULL);
+        respond(w, c, (struct answer){.minor = r->minor},
+                TEXT_LITERAL(501, "501 Not Implemented: method\n", NULL));
         return true;
     }
     if (path_is(r, "/echo")) {
         if (r->method != HTTP_POST)
-            respond(w, c, 405, "text/plain", "405 use POST\n", 13, head, ka, r->minor, "Allow: POST\r\n");
+            respond(w, c, as_asked, TEXT_LITERAL(405, "405 use POST\n", "Allow: POST\r\n"));
         else
-            respond(w, c, 200, "application/octet-stream", body, r->content_length, false, ka, r->minor, NULL);
+            respond(w, c, full_body,
+                    (struct response){.status = 200, .ctype = "application/octet-stream", .body = body,
+                                      .len = r->content_length});
         return true;
     }
     if (r->method == HTTP_POST) {
-        respond(w, c, 405, "text/plain", "405 use GET\n", 12, false, ka, r->minor, "Allow: GET, HEAD\r\n");
+        respond(w, c, full_body, TEXT_LITERAL(405, "405 use GET\n", "Allow: GET, HEAD\r\n"));
         return true;
     }
     if (path_is(r, "/")) {
-        respond(w, c, 200, "text/plain", ROOT_BODY, sizeof ROOT_BODY - 1, head, ka, r->minor, NULL);
+        respond(w, c, as_asked, TEXT_LITERAL(200, ROOT_BODY, NULL));
     } else if (path_is(r, "/healthz")) {
-        respond(w, c, 200, "text/plain", "ok\n", 3, head, ka, r->minor, NULL);
+        respond(w, c, as_asked, TEXT_LITERAL(200, "ok\n", NULL));
     } else if (path_is(r, "/stats")) {
         handle_stats(w, c, r, ka);
     } else if (path_is(r, "/sleep")) {
@@ -269,17 +299,17 @@ static bool handle_request(struct worker *w, struct conn *c, const struct http_r
             ms = ms * 10 + (unsigned long)(v[i] - '0');
         }
         if (!ok || ms > SLEEP_MAX_MS) {
-            respond(w, c, 400, "text/plain", "400 want /sleep?ms=0..60000\n", 28, head, ka, r->minor, NULL);
+            respond(w, c, as_asked, TEXT_LITERAL(400, "400 want /sleep?ms=0..60000\n", NULL));
             return true;
         }
         c->sleep_head = head;
         c->sleep_minor = r->minor;
         c->sleep_keep_alive = r->keep_alive; /* draining is re-checked when it wakes */
         if (!start_sleep(w, c, (unsigned)ms))
-            respond(w, c, 500, "text/plain", "500 no timer\n", 13, head, false, r->minor, NULL);
+            respond(w, c, (struct answer){r->minor, head, false}, TEXT_LITERAL(500, "500 no timer\n", NULL));
         return !c->sleeping;
     } else {
-        respond(w, c, 404, "text/plain", "404 Not Found\n", 14, head, ka, r->minor, NULL);
+        respond(w, c, as_asked, TEXT_LITERAL(404, "404 Not Found\n", NULL));
     }
     return true;
 }
@@ -381,7 +411,8 @@ static void finish_sleep(struct worker *w, struct conn *c)
     char body[48];
     int n = snprintf(body, sizeof body, "slept %u ms\n", c->sleep_ms);
     bool ka = c->sleep_keep_alive && !w->draining && !c->peer_eof;
-    respond(w, c, 200, "text/plain", body, (size_t)n, c->sleep_head, ka, c->sleep_minor, NULL);
+    respond(w, c, (struct answer){c->sleep_minor, c->sleep_head, ka},
+            (struct response){.status = 200, .ctype = "text/plain", .body = body, .len = (size_t)n});
     process(w, c);
 }
 

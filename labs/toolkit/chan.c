@@ -236,6 +236,8 @@ static int recv_locked(struct chan *ch, void *out)
 
 int chan_close(struct chan *ch)
 {
+    if (!ch)
+        lock_fatal("close of nil channel"); /* Go's panic */
     mutex_barging_lock(&ch->lock);
     if (ch->closed) {
         mutex_barging_unlock(&ch->lock);
@@ -256,13 +258,15 @@ int chan_close(struct chan *ch)
 
 size_t chan_len(struct chan *ch)
 {
+    if (!ch)
+        return 0; /* Go: len of a nil channel */
     mutex_barging_lock(&ch->lock);
     size_t n = ch->count;
     mutex_barging_unlock(&ch->lock);
     return n;
 }
 
-size_t chan_cap(struct chan *ch) { return ch->cap; }
+size_t chan_cap(struct chan *ch) { return ch ? ch->cap : 0; }
 
 /* ---- select: lock every channel, poll, else queue everywhere and park ---- */
 
@@ -354,7 +358,9 @@ static int select_impl(struct chan_case *cases, size_t n, struct ctx *ctx, bool 
         return TK_INVALID;
     struct sel s = {.cases = cases, .n = n};
     sel_prepare(&s);
-    if (block && s.nlocks == 0 && !ctx)
+    /* No channel can ever be ready and nothing can ever end the wait: Go
+     * blocks for ever here; we report it.  NULL is ctx_background(). */
+    if (block && s.nlocks == 0 && ctx_never_done(ctx))
         return TK_INVALID;
 
     sel_lock(&s);
@@ -369,13 +375,20 @@ static int select_impl(struct chan_case *cases, size_t n, struct ctx *ctx, bool 
         return err;
     }
 
-    /* Nothing ready: queue one waiter per case, all on one parker. */
+    /* Nothing ready: queue one waiter per case, all on one parker, in the
+     * random poll order.  A partner takes the first of our waiters it finds
+     * in its channel's queue, so when several cases are on one channel (two
+     * sends to it, say) the queue order is the choice: queued by index, case
+     * 0 would win every time, against Go's rule that ready cases are picked
+     * at random. */
     struct parker park;
     struct chan_waiter w[CHAN_SELECT_MAX];
     parker_init(&park);
-    for (size_t i = 0; i < n; i++) {
-        struct chan_case *c = &cases[i];
+    for (size_t i = 0; i < n; i++)
         w[i].queued = false;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = s.order[k];
+        struct chan_case *c = &cases[i];
         if (!c->ch)
             continue;
         w[i].park = &park;
@@ -422,10 +435,9 @@ int chan_try_select(struct chan_case *cases, size_t n)
 
 /* ---- single operations: a select of one case ---------------------------- */
 
+/* ch NULL is Go's nil channel: a case that is never ready, as in select. */
 static int one_case(struct chan *ch, enum chan_dir dir, void *elem, struct ctx *ctx, bool block)
 {
-    if (!ch)
-        return TK_INVALID;
     struct chan_case c = {.ch = ch, .dir = dir, .elem = elem};
     int r = select_impl(&c, 1, ctx, block);
     return r < 0 ? r : c.err;

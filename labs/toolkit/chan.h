@@ -27,6 +27,16 @@
  *     closed channel and a send to one are ready: the case's err says
  *     TK_CLOSED.  chan_try_select is select with a `default:`.
  *   - Try-operations never block: TK_WOULD_BLOCK when nothing is ready.
+ *   - NULL, one rule per call (Go's, except where Go would hang for ever):
+ *     a NULL channel is Go's nil channel, never ready.  chan_send and
+ *     chan_recv on it wait for ctx and return ctx_err(ctx), or TK_INVALID at
+ *     once when ctx can never be done (NULL, ctx_background(), or a value
+ *     context under it): Go blocks for ever there.  chan_select does the same
+ *     when no case has a channel.  chan_try_* and chan_try_select on it:
+ *     TK_WOULD_BLOCK.  chan_close(NULL) is a hard stop with Go's panic
+ *     message "close of nil channel".  chan_len and chan_cap of NULL are 0;
+ *     chan_free(NULL) does nothing.  A NULL ctx is ctx_background() in every
+ *     call.
  *
  * Memory: the channel copies items by value and never looks inside them.  If
  * an item is (or holds) a pointer to something the sender owns, a successful
@@ -53,17 +63,20 @@ struct chan;
 struct chan *chan_new(size_t elem_size, size_t capacity);
 void chan_free(struct chan *ch);
 
-/* 0, TK_CLOSED, or ctx_err(ctx).  (ch NULL: TK_INVALID, where Go blocks for ever.) */
+/* 0, TK_CLOSED, or ctx_err(ctx).  ch NULL: ctx_err(ctx) once ctx is done, or
+ * TK_INVALID at once if it never can be (Go blocks for ever). */
 int chan_send(struct chan *ch, const void *elem, struct ctx *ctx);
-/* 0 (out filled), TK_CLOSED (closed and drained; out zeroed), or ctx_err(ctx). */
+/* 0 (out filled), TK_CLOSED (closed and drained; out zeroed), or ctx_err(ctx).
+ * ch NULL: as chan_send. */
 int chan_recv(struct chan *ch, void *out, struct ctx *ctx);
-/* Never block: 0, TK_CLOSED or TK_WOULD_BLOCK. */
+/* Never block: 0, TK_CLOSED or TK_WOULD_BLOCK (always, for ch NULL). */
 int chan_try_send(struct chan *ch, const void *elem);
 int chan_try_recv(struct chan *ch, void *out);
-/* 0, or TK_CLOSED if already closed. */
+/* 0, or TK_CLOSED if already closed.  ch NULL: a hard stop ("close of nil
+ * channel", Go's panic). */
 int chan_close(struct chan *ch);
 
-/* Snapshots (Go's len(ch) and cap(ch)). */
+/* Snapshots (Go's len(ch) and cap(ch)); 0 for NULL. */
 size_t chan_len(struct chan *ch);
 size_t chan_cap(struct chan *ch);
 
@@ -81,8 +94,10 @@ struct chan_case {
 
 /* Block until a case proceeds: its index (>= 0); or ctx_err(ctx) (< 0) when
  * ctx is done first; TK_INVALID when n is above CHAN_SELECT_MAX, or when no
- * case has a channel and there is no context (Go's `select {}` blocks for
- * ever; here that is reported instead). */
+ * case has a channel and ctx can never be done (NULL or ctx_background():
+ * Go's `select {}` blocks for ever; here that is reported instead).  When
+ * several cases could proceed (ready at once, or completable by one partner
+ * that arrives later, as two sends to one channel), each is equally likely. */
 int chan_select(struct chan_case *cases, size_t n, struct ctx *ctx);
 /* The index of a case that proceeded at once, or TK_WOULD_BLOCK. */
 int chan_try_select(struct chan_case *cases, size_t n);

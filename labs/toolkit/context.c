@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "labs/toolkit/internal.h"
 #include "locks/lock.h"
 #include "locks/mutex_barging.h"
 #include "locks/sys.h"
@@ -90,6 +91,9 @@ static struct ctx background = {
 
 struct ctx *ctx_background(void) { return &background; }
 
+/* NULL, wherever a context is read, is the background (context.h). */
+static struct ctx *or_background(struct ctx *c) { return c ? c : &background; }
+
 /* relaxed: a statistic; the tests that read it join the threads first.
  * x86: LOCK XADD. */
 static atomic_long live;
@@ -100,7 +104,7 @@ long ctx_live(void) { return atomic_load_explicit(&live, memory_order_relaxed); 
 
 void ctx_retain(struct ctx *c)
 {
-    if (c->kind == CTX_BACKGROUND)
+    if (!c || c->kind == CTX_BACKGROUND)
         return;
     /* relaxed: the caller already holds a reference, so the node cannot be
      * freed under us and nothing is published by taking one more.
@@ -381,6 +385,8 @@ static void cancel_tree(struct ctx *c, int err, int cause)
 
 void ctx_cancel_cause(struct ctx *c, int cause)
 {
+    if (!c)
+        lock_fatal("context: cancel of a NULL context");
     if (c->kind != CTX_CANCEL)
         lock_fatal("context: cancel of a context that has no cancel function (background or value)");
     cancel_tree(c, TK_CANCELED, cause ? cause : TK_CANCELED);
@@ -390,7 +396,7 @@ void ctx_cancel(struct ctx *c) { ctx_cancel_cause(c, 0); }
 
 void ctx_close(struct ctx *c)
 {
-    if (c->kind == CTX_CANCEL)
+    if (c && c->kind == CTX_CANCEL)
         ctx_cancel(c);
     ctx_release(c);
 }
@@ -399,6 +405,8 @@ void ctx_close(struct ctx *c)
 
 static struct ctx *ctx_alloc(struct ctx *parent, enum ctx_kind kind)
 {
+    if (!parent)
+        lock_fatal("cannot create context from nil parent"); /* Go's panic */
     struct ctx *c = calloc(1, sizeof *c);
     if (!c) {
         errno = ENOMEM;
@@ -499,8 +507,14 @@ struct ctx *ctx_with_value(struct ctx *parent, const void *key, void *value)
 
 /* ---- queries and waiting ------------------------------------------------ */
 
+bool ctx_never_done(struct ctx *c)
+{
+    return !c || c->cnode->kind == CTX_BACKGROUND;
+}
+
 int ctx_err(struct ctx *c)
 {
+    c = or_background(c);
     struct ctx *n = c->cnode;
     /* acquire: pairs with the release exchange in cancel_one, so err is the
      * final one.  x86: plain MOV. */
@@ -511,6 +525,7 @@ int ctx_err(struct ctx *c)
 
 int ctx_cause(struct ctx *c)
 {
+    c = or_background(c);
     struct ctx *n = c->cnode;
     /* acquire: as in ctx_err.  x86: plain MOV. */
     if (atomic_load_explicit(&n->done, memory_order_acquire) == DONE)
@@ -520,6 +535,7 @@ int ctx_cause(struct ctx *c)
 
 bool ctx_deadline(struct ctx *c, uint64_t *deadline_ns)
 {
+    c = or_background(c);
     if (c->deadline == NO_DEADLINE)
         return false;
     *deadline_ns = c->deadline;
@@ -536,6 +552,7 @@ void *ctx_value(struct ctx *c, const void *key)
 
 int ctx_wait_timeout(struct ctx *c, uint64_t timeout_ns)
 {
+    c = or_background(c);
     struct ctx *n = c->cnode;
     uint64_t deadline = timeout_ns ? now_ns() + timeout_ns : 0;
     for (;;) {
@@ -567,6 +584,7 @@ int ctx_wait(struct ctx *c) { return ctx_wait_timeout(c, 0); }
 
 int ctx_done_fd(struct ctx *c)
 {
+    c = or_background(c);
     struct ctx *n = c->cnode;
     mutex_barging_lock(&n->lock);
     if (n->fd < 0) {
@@ -584,6 +602,7 @@ int ctx_done_fd(struct ctx *c)
 
 bool ctx_hook_add(struct ctx *c, struct ctx_hook *hook, void (*fn)(struct ctx_hook *hook))
 {
+    c = or_background(c);
     struct ctx *n = c->cnode;
     hook->fn = fn;
     hook->on = NULL;

@@ -54,6 +54,12 @@
  *   - The done fd belongs to the context: it is closed when the last
  *     reference goes, so hold a reference while an epoll set holds the fd.
  *
+ * NULL, one rule per call: ctx_with_* stop hard on a NULL parent (Go's panic
+ * "cannot create context from nil parent"), and so does ctx_cancel(NULL)
+ * (calling a nil cancel func); ctx_retain, ctx_release and ctx_close do
+ * nothing with NULL (as free); every other call, here and in the rest of the
+ * toolkit, reads NULL as ctx_background().
+ *
  * Out of memory: ctx_with_* return NULL with errno ENOMEM (or EAGAIN when the
  * timer thread cannot start); nothing is changed then.
  */
@@ -70,6 +76,7 @@ struct ctx;
 /* The root context. */
 struct ctx *ctx_background(void);
 
+/* parent must not be NULL (a hard stop: see "NULL" above). */
 struct ctx *ctx_with_cancel(struct ctx *parent);
 /* deadline_ns on the now_ns() clock. */
 struct ctx *ctx_with_deadline(struct ctx *parent, uint64_t deadline_ns);

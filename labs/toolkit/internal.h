@@ -1,9 +1,10 @@
 /* internal.h: entry points the toolkit's modules use on each other (internal to labs/toolkit, not public API).
  *
- * They exist for the errgroup pool's fast path (errgroup.c): a pool whose
+ * Most exist for the errgroup pool's fast path (errgroup.c): a pool whose
  * idle workers spin briefly and are woken only when no worker is already
  * spinning, and an errgroup_wait that runs its own group's queued tasks
- * itself before it sleeps (Go does both in its scheduler).
+ * itself before it sleeps (Go does both in its scheduler).  ctx_never_done
+ * lets a select tell a wait that nothing could ever end.
  */
 #ifndef MEMLAB_TOOLKIT_INTERNAL_H
 #define MEMLAB_TOOLKIT_INTERNAL_H
@@ -32,6 +33,12 @@ struct workpool *workpool_new_spinning(const struct workpool_opts *opts);
 /* chan_take_if on the pool's queue; ctx_err of the pool's context, without
  * taking anything, once the pool is stopping by force. */
 int workpool_take_if(struct workpool *p, void *out, item_match_fn match, void *arg);
+
+/* context.c: true when c can never be done: NULL (the toolkit's spelling of
+ * ctx_background()), ctx_background, and value contexts with no cancellable
+ * ancestor (Go: ctx.Done() == nil).  A blocking call that only such a
+ * context could end would wait for ever. */
+bool ctx_never_done(struct ctx *c);
 
 /* waitgroup.c: waitgroup_wait, spinning up to spin_ns before it sleeps. */
 void waitgroup_wait_spin(struct waitgroup *wg, uint64_t spin_ns);

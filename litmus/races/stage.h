@@ -13,6 +13,31 @@
  * then each thread waits for its cue (stage_wait) and gives the next one
  * (stage_go).  Lines doing this are commented "stage:".
  *
+ * What a TSan verdict needs, and what the staging guarantees.  TSan reports a
+ * race when the second access finds the first one still recorded, and it
+ * records little: 4 accesses per 8 bytes of memory (a "shadow cell"; a fifth
+ * different access evicts one at random), and per thread a bounded history
+ * of recent events, from which it rebuilds the first access's stack (a
+ * report whose earlier stack is gone is dropped without a word).
+ * A demo whose racy access happens once (racy_stop_flag reads stop once at
+ * -O2) gives TSan exactly one chance, so:
+ *   - the cues live on cache lines of their own (struct stage_cue), never in
+ *     the shadow cell of a variable a demo races on: both threads hammer the
+ *     cues, and sharing a cell would put those accesses beside the one racy
+ *     record that must survive;
+ *   - a thread waiting for its cue makes no history: TSan skips an access
+ *     identical to one its shadow cell already holds (same thread, bytes and
+ *     kind, no synchronisation since), so a spin on a relaxed load, or a loop
+ *     of identical relaxed stores, costs nothing however long the other
+ *     thread is descheduled (a loaded machine stretches those waits from
+ *     microseconds to tens of milliseconds);
+ *   - the second racy access comes after a cue the first one's thread gives
+ *     only after it, so the two never meet in the same instant;
+ *   - scripts/races.sh runs TSan with history_size=7, its largest history,
+ *     as a margin.
+ * `make races-stress` checks it: every racy demo, 500 runs beside two
+ * CPU-burning processes, must give its verdict every time.
+ *
  * The cues are relaxed atomics.  A relaxed store and a relaxed load order only
  * the cue variable itself: they create no happens-before for any other memory,
  * so the program stays exactly as racy as it looks and TSan, which models C11
@@ -30,29 +55,38 @@
 #include <stdatomic.h>
 #include <time.h>
 
+/* A cue alone on a cache line: the struct is aligned to 64 bytes and so 64
+ * bytes long.  clang -O2 may still split it into its one used field (nm
+ * shows stage_scene.0, 4 bytes, still 64-aligned), which frees the rest of
+ * the line for other variables; so scripts/races.sh checks every built
+ * racy demo with nm: no variable in a cue's 8-byte shadow cell. */
+struct stage_cue {
+    _Alignas(64) atomic_int value;
+};
+
 /* The demo's current scene; scenes only go up. */
-static atomic_int stage_scene;
+static struct stage_cue stage_scene;
 /* How many actors have reached the starting line. */
-static atomic_int stage_ready;
+static struct stage_cue stage_ready;
 
 /* Give the cue for `scene`.  Relaxed: a cue, not a publication (see above). */
 static inline void stage_go(int scene)
 {
-    atomic_store_explicit(&stage_scene, scene, memory_order_relaxed);
+    atomic_store_explicit(&stage_scene.value, scene, memory_order_relaxed);
 }
 
 /* Wait for the cue for `scene`.  Relaxed, paired with stage_go: it orders
  * the actors in time but makes nothing they wrote visible. */
 static inline void stage_wait(int scene)
 {
-    while (atomic_load_explicit(&stage_scene, memory_order_relaxed) < scene)
+    while (atomic_load_explicit(&stage_scene.value, memory_order_relaxed) < scene)
         sched_yield();
 }
 
 /* Has the cue for `scene` been given?  For loops that run until a cue. */
 static inline int stage_reached(int scene)
 {
-    return atomic_load_explicit(&stage_scene, memory_order_relaxed) >= scene;
+    return atomic_load_explicit(&stage_scene.value, memory_order_relaxed) >= scene;
 }
 
 /* Every actor calls this once, before its first racing access, with the
@@ -60,8 +94,8 @@ static inline int stage_reached(int scene)
  * same reason as the cues. */
 static inline void stage_line_up(int actors)
 {
-    atomic_fetch_add_explicit(&stage_ready, 1, memory_order_relaxed);
-    while (atomic_load_explicit(&stage_ready, memory_order_relaxed) < actors)
+    atomic_fetch_add_explicit(&stage_ready.value, 1, memory_order_relaxed);
+    while (atomic_load_explicit(&stage_ready.value, memory_order_relaxed) < actors)
         sched_yield();
 }
 

@@ -5,27 +5,19 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
+#include "labs/toolkit/tests/testutil.h"
 #include "locks/lock.h"
 #include "locks/sys.h"
 
-/* Run lockstress with args (a shell word list), capture stdout+stderr into
- * out, return its exit status (or -1 when it did not exit normally). */
+/* Run lockstress with args (a shell word list); stdout+stderr in out. */
 static int run(const char *args, char *out, size_t outsize)
 {
-    const char *build = getenv("MEMLAB_BUILD") ? getenv("MEMLAB_BUILD") : "build";
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s%s/bin/lockstress %s 2>&1", exec_prefix(), build, args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, outsize - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return run_build("bin/lockstress", args, out, outsize);
 }
 
 static void expect_usage_error(const char *args, const char *message)
@@ -52,6 +44,46 @@ static void bad_input_gets_a_message_and_status_2(void **state)
     expect_usage_error("--lock tas --read-pct 50", "'tas' is a mutex");
     expect_usage_error("--lock tas --frobnicate", "unknown or incomplete option");
     expect_usage_error("--lock tas extra", "unexpected argument 'extra'");
+    /* An option given twice would let one silently win. */
+    expect_usage_error("--lock ticket --lock tas", "--lock given twice ('ticket' and 'tas')");
+    expect_usage_error("--lock tas --threads 2 --threads 4", "--threads given twice");
+    /* Every comma separates two counts. */
+    expect_usage_error("--lock tas --threads 2,", "--threads: '2,' has an empty count");
+    expect_usage_error("--lock tas --threads ,2", "--threads: ',2' has an empty count");
+    expect_usage_error("--lock tas --threads 2,,4", "--threads: '2,,4' has an empty count");
+    expect_usage_error("--lock tas --threads ''", "--threads: '' has an empty count");
+}
+
+static void help_exits_0(void **state)
+{
+    (void)state;
+    char out[8192];
+    int st = run("--help", out, sizeof out);
+    if (st != 0 || !strstr(out, "usage: lockstress"))
+        fail_msg("lockstress --help: exit %d, want 0 and the usage:\n%s", st, out);
+}
+
+/* A test program run by hand from another directory, without make's
+ * MEMLAB_BUILD, still finds the programs it runs (testutil.h build_dir). */
+static void finds_its_programs_from_any_directory(void **state)
+{
+    (void)state;
+    char cwd[PATH_MAX], saved[PATH_MAX] = "";
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    const char *env = getenv("MEMLAB_BUILD");
+    if (env)
+        snprintf(saved, sizeof saved, "%s", env);
+    unsetenv("MEMLAB_BUILD");
+    assert_int_equal(chdir("/"), 0);
+    char out[8192];
+    int st = run("--list", out, sizeof out);
+    const char *dir = build_dir();
+    assert_int_equal(chdir(cwd), 0);
+    if (env)
+        setenv("MEMLAB_BUILD", saved, 1);
+    if (st != 0 || !strstr(out, "mutex_handoff"))
+        fail_msg("from /, without MEMLAB_BUILD: build dir '%s', lockstress --list exit %d:\n%s", dir, st, out);
+    assert_true(dir[0] == '/');
 }
 
 static void list_shows_every_registry_entry(void **state)
@@ -82,6 +114,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bad_input_gets_a_message_and_status_2),
         cmocka_unit_test(list_shows_every_registry_entry),
+        cmocka_unit_test(help_exits_0),
+        cmocka_unit_test(finds_its_programs_from_any_directory),
         cmocka_unit_test(a_short_run_reports_zero_violations),
     };
     return cmocka_run_group_tests_name("lockstress command line", tests, NULL, NULL);

@@ -90,8 +90,11 @@ int main(int argc, char **argv)
             mib = parse("--mib", argv[++i], 4096);
         else if (strcmp(argv[i], "--every") == 0)
             every = parse("--every", argv[++i], 1 << 20);
-        else {
-            fprintf(stderr, "usage: forkcow [--mib N] [--every K]\n");
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: forkcow [--mib N] [--every K]   (defaults: 64 MiB, every 4th page)\n");
+            return 0;
+        } else {
+            fprintf(stderr, "forkcow: unknown option '%s'\nusage: forkcow [--mib N] [--every K]\n", argv[i]);
             return 2;
         }
     }

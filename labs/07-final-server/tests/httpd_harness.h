@@ -64,10 +64,8 @@ struct httpd {
 
 static inline const char *httpd_path(void)
 {
-    static char path[512];
-    const char *build = getenv("MEMLAB_BUILD") ? getenv("MEMLAB_BUILD") : "build";
-    snprintf(path, sizeof path, "%s/bin/httpd", build);
-    return path;
+    static char path[PATH_MAX];
+    return build_path(path, sizeof path, "bin/httpd");
 }
 
 static inline int count_proc_dir(pid_t pid, const char *what)
@@ -329,14 +327,8 @@ static inline long wait_stats_at_least(int port, const char *key, long want)
 static inline int curl(const char *args, char *out, size_t cap)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "curl -sS --max-time 20 %s 2>&1", args);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return -1;
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    snprintf(cmd, sizeof cmd, "curl -sS --max-time 20 %s", args);
+    return run_capture(cmd, out, cap);
 }
 
 #endif

@@ -5,14 +5,7 @@
 /* Run httpd with args (a shell word list); all its output in out. */
 static int run_httpd(const char *args, char *out, size_t cap)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", httpd_path(), args);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return run_build("bin/httpd", args, out, cap);
 }
 
 static void expect_usage_error(const char *args, const char *message)

@@ -67,6 +67,44 @@ static void test_curl_every_endpoint(void **state)
     httpd_reap(&h);
 }
 
+/* Every fixed answer's Content-Length is the length of the body that follows
+ * (server.c counts literal bodies with sizeof, not by hand). */
+static void test_fixed_answers_say_their_own_length(void **state)
+{
+    (void)state;
+    struct httpd h;
+    if (httpd_start(&h, "--workers 1") != 0)
+        fail_msg("httpd did not start: exit %d\n%s", h.status, h.err);
+    static const struct {
+        const char *req;
+        int status;
+        const char *body;
+    } cases[] = {
+        {"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200, "hello from memlab httpd\n"},
+        {"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200, "ok\n"},
+        {"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404, "404 Not Found\n"},
+        {"GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 405, "405 use POST\n"},
+        {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 405, "405 use GET\n"},
+        {"GET /sleep?ms=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400, "400 want /sleep?ms=0..60000\n"},
+        {"DELETE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 501, "501 Not Implemented: method\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[4096];
+        bool eof = false;
+        int st = raw_request(h.port, cases[i].req, strlen(cases[i].req), buf, sizeof buf, &eof);
+        const char *cl = strstr(buf, "Content-Length: ");
+        const char *body = strstr(buf, "\r\n\r\n");
+        long said = cl ? strtol(cl + 16, NULL, 10) : -1;
+        size_t got = body ? strlen(body + 4) : 0;
+        if (st != cases[i].status || !body || said != (long)got || strcmp(body + 4, cases[i].body) != 0)
+            fail_msg("%.*s: status %d (want %d), Content-Length %ld, body of %zu bytes (want '%s'):\n%s",
+                     (int)strcspn(cases[i].req, "\r"), cases[i].req, st, cases[i].status, said, got,
+                     cases[i].body, buf);
+    }
+    httpd_stop_clean(&h);
+    httpd_reap(&h);
+}
+
 static void test_keep_alive_reuse_and_pipelining(void **state)
 {
     (void)state;
@@ -336,6 +374,7 @@ static void test_no_descriptor_or_thread_growth_under_many_clients(void **state)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_curl_every_endpoint),
+    cmocka_unit_test(test_fixed_answers_say_their_own_length),
     cmocka_unit_test(test_keep_alive_reuse_and_pipelining),
     cmocka_unit_test(test_http10_and_connection_close_end_the_connection),
     cmocka_unit_test(test_hostile_input_gets_its_status_and_the_server_lives_on),

@@ -248,6 +248,140 @@ static void test_select_blocks_then_honours_ctx(void **state)
     chan_free(b);
 }
 
+/* ---- fairness when one partner could complete several cases ------------- */
+
+/* Go's TestPseudoRandomSend, made deterministic: every round, the select
+ * below is certainly blocked before its partner arrives (the partner uses a
+ * try-operation, which on an unbuffered channel succeeds only against a
+ * queued waiter), so it is the queued-select path that chooses, every time.
+ * Both cases are on one channel, so one partner could complete either. */
+enum { FAIR_ROUNDS = 1000, FAIR_MIN = 400 };
+
+static struct {
+    struct chan *ch;
+    enum chan_dir dir;  /* the select's direction */
+    atomic_uint won[2]; /* rounds each case won, as select returned them */
+    atomic_uint bad;    /* a return or an item that does not match the case */
+} fair;
+
+static void *fair_selector(void *arg)
+{
+    (void)arg;
+    int item[2] = {0, 1}; /* send case k sends k; receive case k receives into item[k] */
+    struct chan_case cases[2] = {
+        {.ch = fair.ch, .dir = fair.dir, .elem = &item[0]},
+        {.ch = fair.ch, .dir = fair.dir, .elem = &item[1]},
+    };
+    for (int i = 0; i < FAIR_ROUNDS; i++) {
+        int k = chan_select(cases, 2, NULL);
+        if (k != 0 && k != 1) {
+            atomic_fetch_add(&fair.bad, 1);
+            return NULL;
+        }
+        atomic_fetch_add(&fair.won[k], 1);
+        if (fair.dir == CHAN_RECV) { /* the item landed in the winning case's buffer only */
+            if (item[k] != 7 || item[1 - k] != 1 - k)
+                atomic_fetch_add(&fair.bad, 1);
+            item[k] = k;
+        }
+    }
+    return NULL;
+}
+
+/* The partner: a try-operation, retried until it succeeds, FAIR_ROUNDS times. */
+static void run_fair(enum chan_dir dir)
+{
+    fair.ch = chan_new(sizeof(int), 0);
+    fair.dir = dir;
+    atomic_store(&fair.won[0], 0);
+    atomic_store(&fair.won[1], 0);
+    atomic_store(&fair.bad, 0);
+    pthread_t t = spawn(fair_selector, NULL);
+    uint64_t end = watchdog();
+    for (unsigned done = 0; done < FAIR_ROUNDS && now_ns() < end;) {
+        int v = 7, r;
+        if (dir == CHAN_SEND) {
+            r = chan_try_recv(fair.ch, &v);
+            if (r == 0 && v != 0 && v != 1)
+                atomic_fetch_add(&fair.bad, 1);
+        } else {
+            r = chan_try_send(fair.ch, &v);
+        }
+        if (r == 0)
+            done++;
+        else
+            sleep_ns(20 * 1000); /* the select has not queued yet */
+    }
+    pthread_join(t, NULL);
+    chan_free(fair.ch);
+}
+
+static void test_select_picks_at_random_among_cases_one_partner_completes(void **state)
+{
+    (void)state;
+    /* With a fair choice each count is Binomial(1000, 1/2): below 400 (or
+     * above 600) with probability 1.8e-10. */
+    const enum chan_dir dirs[] = {CHAN_SEND, CHAN_RECV};
+    for (int d = 0; d < 2; d++) {
+        run_fair(dirs[d]);
+        unsigned w0 = atomic_load(&fair.won[0]), w1 = atomic_load(&fair.won[1]);
+        print_message("two %s cases on one unbuffered channel, select blocked each round: "
+                      "case 0 won %u, case 1 won %u of %d\n",
+                      dirs[d] == CHAN_SEND ? "send" : "receive", w0, w1, FAIR_ROUNDS);
+        assert_int_equal(atomic_load(&fair.bad), 0);
+        assert_int_equal(w0 + w1, FAIR_ROUNDS);
+        if (w0 < FAIR_MIN || w1 < FAIR_MIN)
+            fail_msg("select's choice is not random: case 0 won %u, case 1 won %u of %d (want both >= %d)",
+                     w0, w1, FAIR_ROUNDS, FAIR_MIN);
+    }
+}
+
+/* ---- NULL: Go's nil channel, and the calls that stop hard ---------------- */
+
+static void close_nil_channel(void) { chan_close(NULL); }
+
+static void *cancel_soon(void *arg)
+{
+    sleep_ns(10 * MS);
+    ctx_cancel(arg);
+    return NULL;
+}
+
+static void test_null_channel_is_never_ready(void **state)
+{
+    (void)state;
+    int v = 1;
+    /* Nothing could ever end the wait: reported, not a hang. */
+    assert_int_equal(chan_send(NULL, &v, NULL), TK_INVALID);
+    assert_int_equal(chan_recv(NULL, &v, NULL), TK_INVALID);
+    assert_int_equal(chan_send(NULL, &v, ctx_background()), TK_INVALID);
+    assert_int_equal(chan_recv(NULL, &v, ctx_background()), TK_INVALID);
+    /* A context that can be done ends the wait, as in Go's select with ctx.Done(). */
+    struct ctx *c = ctx_with_cancel(ctx_background());
+    pthread_t t = spawn(cancel_soon, c);
+    assert_int_equal(chan_send(NULL, &v, c), TK_CANCELED);
+    pthread_join(t, NULL);
+    assert_int_equal(chan_recv(NULL, &v, c), TK_CANCELED);
+    ctx_close(c);
+    /* Try-operations: never ready. */
+    assert_int_equal(chan_try_send(NULL, &v), TK_WOULD_BLOCK);
+    assert_int_equal(chan_try_recv(NULL, &v), TK_WOULD_BLOCK);
+    assert_int_equal(chan_len(NULL), 0);
+    assert_int_equal(chan_cap(NULL), 0);
+    chan_free(NULL);
+    /* A select over nil channels: NULL and ctx_background() alike. */
+    struct chan_case nils[] = {{.ch = NULL, .dir = CHAN_RECV, .elem = &v}, {.ch = NULL, .dir = CHAN_SEND, .elem = &v}};
+    assert_int_equal(chan_select(nils, 2, NULL), TK_INVALID);
+    assert_int_equal(chan_select(nils, 2, ctx_background()), TK_INVALID);
+    static const char key = 0;
+    struct ctx *val = ctx_with_value(ctx_background(), &key, NULL);
+    assert_int_equal(chan_select(nils, 2, val), TK_INVALID); /* can never be done either */
+    ctx_release(val);
+    assert_int_equal(chan_try_select(nils, 2), TK_WOULD_BLOCK);
+    /* Closing a nil channel is Go's panic. */
+    assert_true(dies_saying(close_nil_channel, "close of nil channel"));
+}
+
 /* ---- stress: MPMC, every item exactly once, per-producer order ---------- */
 
 enum { PRODUCERS = 4, CONSUMERS = 3, PER_PRODUCER = 5000 };
@@ -452,6 +586,8 @@ int main(void)
         cmocka_unit_test(test_operations_give_up_when_ctx_done),
         cmocka_unit_test(test_select_picks_a_ready_channel),
         cmocka_unit_test(test_select_blocks_then_honours_ctx),
+        cmocka_unit_test(test_select_picks_at_random_among_cases_one_partner_completes),
+        cmocka_unit_test(test_null_channel_is_never_ready),
         cmocka_unit_test(test_zero_size_items),
         cmocka_unit_test(test_mpmc_every_item_once_in_order),
         cmocka_unit_test(test_mpmc_with_cancelled_sends_moves_nothing_twice),

@@ -186,6 +186,38 @@ static void test_cancel_without_cancel_function_is_fatal(void **state)
     assert_true(dies_of_abort(cancel_background));
 }
 
+static void cancel_with_nil_parent(void) { ctx_with_cancel(NULL); }
+static void deadline_with_nil_parent(void) { ctx_with_deadline(NULL, now_ns() + SEC); }
+static void timeout_with_nil_parent(void) { ctx_with_timeout(NULL, SEC); }
+static void value_with_nil_parent(void) { static const char k = 0; ctx_with_value(NULL, &k, NULL); }
+static void cancel_nil(void) { ctx_cancel(NULL); }
+
+/* context.h's NULL rule: a NULL parent or a cancel of NULL stops hard with
+ * Go's message; the reference calls ignore NULL; every query reads it as
+ * ctx_background(). */
+static void test_null_parent_stops_with_gos_message_and_null_reads_as_background(void **state)
+{
+    (void)state;
+    assert_true(dies_saying(cancel_with_nil_parent, "cannot create context from nil parent"));
+    assert_true(dies_saying(deadline_with_nil_parent, "cannot create context from nil parent"));
+    assert_true(dies_saying(timeout_with_nil_parent, "cannot create context from nil parent"));
+    assert_true(dies_saying(value_with_nil_parent, "cannot create context from nil parent"));
+    assert_true(dies_saying(cancel_nil, "cancel of a NULL context"));
+    ctx_retain(NULL);
+    ctx_release(NULL);
+    ctx_close(NULL);
+    assert_int_equal(ctx_err(NULL), 0);
+    assert_int_equal(ctx_cause(NULL), 0);
+    uint64_t d = 0;
+    assert_false(ctx_deadline(NULL, &d));
+    static const char k = 0;
+    assert_null(ctx_value(NULL, &k));
+    assert_int_equal(ctx_wait_timeout(NULL, 1 * MS), TK_TIMEOUT);
+    struct ctx_hook h;
+    assert_true(ctx_hook_add(NULL, &h, NULL)); /* never fires */
+    assert_true(ctx_hook_remove(&h));
+}
+
 struct canceller {
     struct ctx *c;
     uint64_t delay_ns;
@@ -399,6 +431,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_never_cancelled_child_freed_with_parent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_value_lookup_walks_up_and_shadows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_without_cancel_function_is_fatal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_null_parent_stops_with_gos_message_and_null_reads_as_background, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wait_blocks_until_cancelled_or_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_done_fd_becomes_readable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hooks_fire_once_or_are_removed, setup, teardown),

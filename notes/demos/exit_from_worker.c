@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "logger.h"
-#include "stage.h"
+#include "litmus/races/stage.h"
+#include "notes/demos/logger.h"
 
 static void *worker(void *arg)
 {

@@ -7,14 +7,14 @@
  * pthread_cleanup_pop(1), pthread_exit or cancellation -- and not at all when
  * some other thread calls exit().
  */
-#ifndef MEMLAB_RACES_LOGGER_H
-#define MEMLAB_RACES_LOGGER_H
+#ifndef MEMLAB_NOTES_DEMOS_LOGGER_H
+#define MEMLAB_NOTES_DEMOS_LOGGER_H
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "stage.h"
+#include "litmus/races/stage.h"
 
 struct logger {
     pthread_t thread;

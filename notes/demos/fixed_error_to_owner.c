@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "logger.h"
-#include "stage.h"
+#include "litmus/races/stage.h"
+#include "notes/demos/logger.h"
 
 struct job {
     const char *input;
