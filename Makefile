@@ -358,9 +358,9 @@ check: deps
 endif
 
 # One lab's test programs (LAB=), or every lab's.
-lab-build: $$(call LAB_TESTS_OF,$(LAB_DIR))
+lab-build: $$(call LAB_TESTS_OF,$(LAB_DIR)) ## build one lab's test programs (LAB=NN), no run
 	@:
-lab-tests: $$(foreach l,$$(LABS_ALL),$$(call LAB_TESTS_OF,$$(l)))
+lab-tests: $$(foreach l,$$(LABS_ALL),$$(call LAB_TESTS_OF,$$(l))) ## build every lab's test programs, no run
 	@:
 
 grade: deps ## grade the labs (LAB=NN: one) in a tree with pristine tests: a points table and build/grade/results.json (Gradescope)
@@ -399,7 +399,7 @@ MUTANT_FILES = $(sort $(wildcard labs/*/teacher/mutants/*.mut))
 TEST_EXTRA += labs
 
 .PHONY: labs handout handout-files mutants classroom
-handout-files:
+handout-files: ## write the handout's source files only (make handout adds the compiled library parts)
 	$(Q)$(LAB_PY) scripts/handout.py generate --out $(HANDOUT) $(HANDOUT_HIDDEN:%=--hide %)
 
 handout: handout-files $(HANDOUT_PREBUILT) ## write build/handout/: the student tree, solution regions replaced by TODOs, answer-holding library files compiled
@@ -585,7 +585,7 @@ test-arm64: ## cross-build the tests for aarch64 into build/arm64 and run them u
 	  RACES_CC="$(ARM64_CC)" OBJDUMP=aarch64-linux-gnu-objdump check-emulated asm
 
 # check-emulated: run the tests of this build under $(EXEC), the aarch64 twin of check.
-check-emulated: $$(ARM64_TESTS) $(BUILD)/bin/litmus $(BUILD)/bin/lockstress $(BUILD)/bin/forkcow
+check-emulated: $$(ARM64_TESTS) $(BUILD)/bin/litmus $(BUILD)/bin/lockstress $(BUILD)/bin/forkcow ## run the tests of this build through $(EXEC) (make test-arm64 calls it under qemu)
 	$(Q)set -e; for t in $(ARM64_TESTS); do echo "== $(EXEC) $$t"; $(EXEC) $$t; done; \
 	echo "== all $(words $(ARM64_TESTS)) test programs passed on aarch64 under $(firstword $(EXEC))"
 # ---- end arm64 ----
