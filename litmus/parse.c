@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "litmus/arena.h"
+#include "litmus/mapping.h"
 
 enum tok_kind { T_EOF, T_ID, T_NUM, T_PUNCT, T_STR };
 
@@ -49,6 +50,8 @@ struct parser {
     char *header;           /* header comment text, in the arena */
     size_t header_len;
     int depth;              /* nesting of expressions, blocks and propositions */
+    lt_deps regdeps[LT_MAX_REGS]; /* per register: the reads its value now comes from */
+    lt_deps ctrl;           /* reads the enclosing if conditions come from */
 };
 
 enum { MAX_DEPTH = 200 };
@@ -350,6 +353,7 @@ static struct lt_expr *new_expr(struct parser *ps, enum lt_expr_kind kind)
     memset(e, 0, sizeof *e);
     e->kind = kind;
     e->reg = -1;
+    e->var = -1;
     return e;
 }
 
@@ -388,6 +392,7 @@ static struct lt_expr *parse_primary(struct parser *ps)
     if (r >= 0) {
         struct lt_expr *e = new_expr(ps, LT_E_REG);
         e->reg = r;
+        e->deps = ps->regdeps[r];
         return e;
     }
     if (find_var(ps->t, t.text) >= 0)
@@ -410,6 +415,7 @@ static struct lt_expr *parse_unary(struct parser *ps)
         struct lt_expr *e = new_expr(ps, LT_E_UNARY);
         e->op = t.text[0];
         e->a = a;
+        e->deps = a->deps;
         return e;
     }
     if (is_punct(ps, "++") || is_punct(ps, "--"))
@@ -450,6 +456,7 @@ static struct lt_expr *parse_level(struct parser *ps, int level)
         b->op = LT_OP(op[0], op[1]);
         b->a = e;
         b->b = parse_level(ps, level + 1);
+        b->deps = b->a->deps | b->b->deps;
         e = b;
     }
 }
@@ -552,6 +559,40 @@ static int parse_var_arg(struct parser *ps, const struct prim_info *pi)
     return v;
 }
 
+/* Fill what the operation table says about s, give it the thread's next
+ * access id and record its dependencies (ast.h). */
+static void finish_event(struct parser *ps, struct lt_stmt *s, const char *name)
+{
+    const struct lt_opinfo *op = lt_op_find(name, true);
+    if (!op)
+        fail(ps, s->line, "%s: not in the operation table", name);
+    s->op = op;
+    s->ann = op->ann;
+    s->ann_fail = op->ann == LT_ANN_C11 ? LT_ANN_C11 : LT_ANN_ONCE;
+    s->fence = op->fence;
+    s->rmw = op->rmw;
+    s->cond = op->cond;
+    s->ret = op->ret;
+    s->reg_expected = -1;
+    s->domain = -1;
+    if (s->var >= 0) {
+        struct lt_expr *a = lt_arena_alloc(ps->t->arena, sizeof *a);
+        memset(a, 0, sizeof *a);
+        a->kind = LT_E_ADDR;
+        a->reg = -1;
+        a->var = s->var;
+        s->addr = a;
+    }
+    if (ps->th->naccesses == LT_MAX_ACCESSES)
+        fail(ps, s->line, "more than %d memory accesses in P%d", LT_MAX_ACCESSES, ps->thread_index);
+    s->id = ps->th->naccesses++;
+    s->addr_deps = s->addr ? s->addr->deps : 0;
+    s->data_deps = (s->value ? s->value->deps : 0) | (s->expected ? s->expected->deps : 0);
+    s->ctrl_deps = ps->ctrl;
+    if (s->reg >= 0)
+        ps->regdeps[s->reg] = (lt_deps)1 << s->id;
+}
+
 /* Parse "NAME(args)" for a known primitive into stmt; reg is the destination or -1. */
 static void parse_access(struct parser *ps, const struct prim_info *pi, struct lt_stmt *s, int reg)
 {
@@ -614,6 +655,7 @@ static void parse_access(struct parser *ps, const struct prim_info *pi, struct l
     expect(ps, ")");
     if (reg >= 0 && (pi->shape == SH_STORE || pi->shape == SH_FENCE))
         fail(ps, s->line, "%s has no value to assign", pi->name);
+    finish_event(ps, s, pi->name);
 }
 
 /* ---- statements ------------------------------------------------------------ */
@@ -639,6 +681,9 @@ static struct lt_stmt *push_stmt(struct parser *ps, struct stmt_list *l, enum lt
     s->line = line;
     s->reg = -1;
     s->var = -1;
+    s->id = -1;
+    s->reg_expected = -1;
+    s->domain = -1;
     s->prim = LT_P_NONE;
     return s;
 }
@@ -664,6 +709,7 @@ static void parse_rhs(struct parser *ps, struct stmt_list *l, int reg, int line)
     struct lt_stmt *s = push_stmt(ps, l, LT_S_ASSIGN, line);
     s->value = parse_expr(ps);
     s->reg = reg;
+    ps->regdeps[reg] = s->value->deps;
 }
 
 static void parse_stmt(struct parser *ps, struct stmt_list *l);
@@ -746,11 +792,21 @@ static void parse_stmt(struct parser *ps, struct stmt_list *l)
         expect(ps, "(");
         s.value = parse_expr(ps);
         expect(ps, ")");
+        s.id = -1;
+        lt_deps saved_ctrl = ps->ctrl, before[LT_MAX_REGS], after_then[LT_MAX_REGS];
+        memcpy(before, ps->regdeps, sizeof before);
+        ps->ctrl |= s.value->deps;
         s.then = parse_branch(ps);
+        memcpy(after_then, ps->regdeps, sizeof after_then);
+        memcpy(ps->regdeps, before, sizeof before);
         if (is_id(ps, "else")) {
             next(ps);
             s.els = parse_branch(ps);
         }
+        /* after the if, a register carries what it carries on either path */
+        for (int r = 0; r < LT_MAX_REGS; r++)
+            ps->regdeps[r] |= after_then[r];
+        ps->ctrl = saved_ctrl;
         *push_stmt(ps, l, LT_S_IF, t.line) = s;
         return;
     }
@@ -821,6 +877,21 @@ static void parse_params(struct parser *ps)
     expect(ps, ")");
 }
 
+/* thread->access[id] for every event, now that the statements stay where they are. */
+static void index_accesses(struct lt_thread *th, const struct lt_block *b, int *n)
+{
+    for (int i = 0; i < b->n; i++) {
+        const struct lt_stmt *s = &b->stmts[i];
+        if (s->kind == LT_S_IF) {
+            index_accesses(th, &s->then, n);
+            index_accesses(th, &s->els, n);
+        } else if (s->kind != LT_S_ASSIGN) {
+            th->access[s->id] = s;
+            (*n)++;
+        }
+    }
+}
+
 static void parse_thread(struct parser *ps)
 {
     struct tok name = next(ps);
@@ -834,6 +905,8 @@ static void parse_thread(struct parser *ps)
         fail(ps, name.line, "more than %d threads", LT_MAX_THREADS);
     ps->thread_index = index;
     ps->th = &ps->t->threads[ps->t->nthreads++];
+    memset(ps->regdeps, 0, sizeof ps->regdeps);
+    ps->ctrl = 0;
     parse_params(ps);
     ps->ocaml_comments = false; /* before the body's first token is read: "(*x" is C here */
     expect(ps, "{");
@@ -846,6 +919,8 @@ static void parse_thread(struct parser *ps)
     next(ps);
     ps->ocaml_comments = true;
     ps->th->body = (struct lt_block){l.v, l.n};
+    int n = 0;
+    index_accesses(ps->th, &ps->th->body, &n);
 }
 
 /* ---- init block, locations, condition --------------------------------------- */
