@@ -20,7 +20,7 @@ bool lt_prop_eval(const struct lt_prop *p, const int *state)
     switch (p->kind) {
     case LT_C_TRUE: return true;
     case LT_C_FALSE: return false;
-    case LT_C_ATOM: return (state[p->obs] == p->value) != p->neq;
+    case LT_C_ATOM: return (state[p->obs] == (p->vs_loc ? state[p->obs2] : p->value)) != p->neq;
     case LT_C_NOT: return !lt_prop_eval(p->a, state);
     case LT_C_AND: return lt_prop_eval(p->a, state) && lt_prop_eval(p->b, state);
     case LT_C_OR: return lt_prop_eval(p->a, state) || lt_prop_eval(p->b, state);
@@ -83,7 +83,10 @@ static void print_prop(const struct lt_test *t, const struct lt_prop *p, char *b
         loc_name(t, p->loc, tmp, sizeof tmp / 2);
         append(buf, size, tmp);
         append(buf, size, p->neq ? "!=" : "=");
-        lt_value_name(t, p->value, tmp, sizeof tmp);
+        if (p->vs_loc)
+            loc_name(t, p->loc2, tmp, sizeof tmp);
+        else
+            lt_value_name(t, p->value, tmp, sizeof tmp);
         append(buf, size, tmp);
         break;
     case LT_C_NOT:

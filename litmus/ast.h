@@ -266,6 +266,9 @@ struct lt_prop {
     struct lt_loc loc;       /* LT_C_ATOM: the location itself */
     int value;               /* LT_C_ATOM: obs == value (or != when neq); LT_PTR(v) for "=x" */
     bool neq;
+    bool vs_loc;             /* LT_C_ATOM "1:r1=0:r1": compare with location loc2 (obs2) instead of value */
+    struct lt_loc loc2;
+    int obs2;
     struct lt_prop *a, *b;
 };
 
