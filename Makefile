@@ -100,7 +100,7 @@ LITMUS_TEST_SRCS := $(wildcard litmus/unit/test_*.c)
 TESTS += $(LITMUS_TEST_SRCS:%.c=$(BUILD)/tests/%)
 PROGRAMS += $(BUILD)/bin/litmus
 LINK_litmus := $(LITMUS_CATALOG_O) $(LITMUS_LIB)
-LDLIBS_litmus := -ldl
+LDLIBS_litmus := -ldl -lurcu-memb
 
 .PHONY: litmus
 litmus: deps $(BUILD)/bin/litmus ## run the litmus catalog on this CPU beside the SC/x86-TSO models; fails if a TSO-forbidden state is seen
@@ -116,7 +116,7 @@ $(LITMUS_LIB): $(LITMUS_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 $(LITMUS_GEN): $(BUILD)/obj/litmus/gen_main.o $(LITMUS_LIB) $(LOCK_LIB)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(LDLIBS_litmus) -o $@
 
 $(LITMUS_CATALOG_C): $(LITMUS_CATALOG_SRCS) $(LITMUS_CATALOG_LIST) $(LITMUS_GEN)
 	@mkdir -p $(@D)
@@ -131,7 +131,7 @@ $(LITMUS_CATALOG_O): $(LITMUS_CATALOG_C)
 $(BUILD)/bin/litmus: $(BUILD)/obj/litmus/main.o $(LITMUS_CATALOG_O) $(LITMUS_LIB) $(LOCK_LIB)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ldl -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(LDLIBS_litmus) -o $@
 
 # Unit tests find the project (and ../shared/litmus-corpus beside it) from here.
 $(LITMUS_TEST_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS += -DMEMLAB_ROOT='"$(CURDIR)"'

@@ -110,6 +110,31 @@ void lt_prop_print(const struct lt_test *t, const struct lt_prop *p, char *buf, 
     print_prop(t, p, buf, size, 0);
 }
 
+int lt_binop(int op, int a, int b)
+{
+    switch (op) {
+    case '+': return (int)((unsigned)a + (unsigned)b);
+    case '-': return (int)((unsigned)a - (unsigned)b);
+    case '*': return (int)((unsigned)a * (unsigned)b);
+    case '/': return b == 0 ? 0 : (b == -1 ? (int)(0u - (unsigned)a) : a / b);
+    case '%': return b == 0 || b == -1 ? 0 : a % b;
+    case LT_OP('<', '<'): return (int)((unsigned)a << (b & 31));
+    case LT_OP('>', '>'): return a >> (b & 31);
+    case '&': return a & b;
+    case '|': return a | b;
+    case '^': return a ^ b;
+    case '<': return a < b;
+    case '>': return a > b;
+    case LT_OP('<', '='): return a <= b;
+    case LT_OP('>', '='): return a >= b;
+    case LT_OP('=', '='): return a == b;
+    case LT_OP('!', '='): return a != b;
+    case LT_OP('&', '&'): return a && b;
+    case LT_OP('|', '|'): return a || b;
+    }
+    return 0;
+}
+
 const char *lt_mo_name(enum lt_mo mo)
 {
     static const char *const names[] = {"relaxed", "acquire", "release", "acq_rel", "seq_cst"};

@@ -322,6 +322,10 @@ int lt_ptr_var(const struct lt_test *t, int value);
 /* Write the proposition in litmus syntax ("0:r0=0 /\ 1:r0=0") into buf. */
 void lt_prop_print(const struct lt_test *t, const struct lt_prop *p, char *buf, int size);
 
+/* a OP b for a binary operator (LT_OP), as the generated code computes it:
+ * wrapping arithmetic, x/0 and x%0 are 0, shift counts taken mod 32. */
+int lt_binop(int op, int a, int b);
+
 /* Name of a memory order ("relaxed", ...) and (old) of a primitive. */
 const char *lt_mo_name(enum lt_mo mo);
 const char *lt_prim_name(enum lt_prim p);

@@ -56,7 +56,7 @@ static void first_lines(const char *path, char *out, size_t size)
         out[--len] = '\0';
 }
 
-static int run_compiler(const char *dir, const char *src, const char *so, char *err, size_t errsize)
+static int run_compiler(const char *dir, const char *src, const char *so, bool rcu, char *err, size_t errsize)
 {
     const char *cc = getenv("CC");
     const char *cflags = getenv("LITMUS_CFLAGS");
@@ -77,6 +77,8 @@ static int run_compiler(const char *dir, const char *src, const char *so, char *
     argv[n++] = "-o";
     argv[n++] = (char *)so;
     argv[n++] = (char *)src;
+    if (rcu)
+        argv[n++] = "-lurcu-memb"; /* RCU and SRCU are liburcu's (gen.c) */
     argv[n] = NULL;
 
     posix_spawn_file_actions_t fa;
@@ -133,7 +135,7 @@ int lt_compile(struct lt_test *const *tests, int n, struct lt_library *lib, char
         snprintf(err, errsize, "cannot write %s: %s", src, strerror(errno));
         goto out;
     }
-    if (run_compiler(dir, src, so, err, errsize) != 0)
+    if (run_compiler(dir, src, so, lt_gen_needs_rcu(tests, n), err, errsize) != 0)
         goto out;
     lib->handle = dlopen(so, RTLD_NOW | RTLD_LOCAL);
     if (!lib->handle) {

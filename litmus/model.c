@@ -27,12 +27,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "litmus/mapping.h"
 #include "locks/sys.h"
 
 /* ---- lowering: statement tree -> instruction list ------------------------------ */
 
 enum op {
     OP_LOAD, OP_STORE, OP_RMW,   /* memory operations: one step each */
+    OP_LOCK,                     /* spin_lock: waits for 0, then writes 1 (a locked RMW) */
+    OP_UNLOCK,                   /* spin_unlock: a store of 0 (a plain MOV on x86: buffered) */
+    OP_TRYLOCK,                  /* spin_trylock: a locked RMW that may not write */
+    OP_ISLOCKED,                 /* spin_is_locked: a load */
+    OP_RCU_LOCK, OP_RCU_UNLOCK,  /* enter / leave a read-side critical section */
+    OP_SYNC,                     /* synchronize_rcu starts: snapshot the readers inside */
+    OP_SYNC_WAIT,                /* ... and ends once each of them has left */
     OP_MFENCE,                   /* TSO: may pass only with an empty buffer */
     OP_NO_FENCE,                 /* a fence with no x86 instruction: nothing to do */
     OP_ASSIGN,
@@ -49,14 +57,15 @@ struct instr {
 struct code {
     struct instr *ins;
     int n;
-    int nstores;
+    int nstores;                 /* instructions that enter the store buffer */
 };
 
 /* smp_mb() and atomic_thread_fence(seq_cst) are MFENCE; every other fence
- * (rmb, wmb, barrier, acquire/release/acq_rel) is no instruction on x86. */
+ * (rmb, wmb, barrier, acquire/release/acq_rel) is no instruction on x86
+ * (the operation table, mapping.c, says which). */
 static bool is_mfence(const struct lt_stmt *s)
 {
-    return s->prim != LT_P_BARRIER && s->mo == LT_SEQ_CST;
+    return lt_is_x86_full_fence(s);
 }
 
 /* An upper bound on the instructions a block lowers to. */
@@ -65,7 +74,7 @@ static int count_instrs(const struct lt_block *b)
     int n = 0;
     for (int i = 0; i < b->n; i++) {
         const struct lt_stmt *s = &b->stmts[i];
-        n += 2; /* a seq_cst store is two; an if's branch and jump are two */
+        n += 2; /* a seq_cst store, a sync, an if's branch and jump are two */
         if (s->kind == LT_S_IF)
             n += count_instrs(&s->then) + count_instrs(&s->els);
     }
@@ -105,11 +114,34 @@ static void lower_stmt(struct code *c, const struct lt_stmt *s)
         c->nstores++;
         /* seq_cst store: XCHG (clang) or MOV+MFENCE (gcc): the thread goes on
          * only once its buffer, this store included, has drained. */
-        if (s->mo == LT_SEQ_CST)
+        if (s->mo == LT_SEQ_CST && !s->plain)
             emit(c, OP_MFENCE, s);
         break;
     case LT_S_RMW:
         emit(c, OP_RMW, s);
+        break;
+    case LT_S_LOCK:
+        emit(c, OP_LOCK, s);
+        break;
+    case LT_S_UNLOCK:
+        emit(c, OP_UNLOCK, s);
+        c->nstores++;
+        break;
+    case LT_S_TRYLOCK:
+        emit(c, OP_TRYLOCK, s);
+        break;
+    case LT_S_ISLOCKED:
+        emit(c, OP_ISLOCKED, s);
+        break;
+    case LT_S_RCU_LOCK:
+        emit(c, OP_RCU_LOCK, s);
+        break;
+    case LT_S_RCU_UNLOCK:
+        emit(c, OP_RCU_UNLOCK, s);
+        break;
+    case LT_S_SYNC_RCU:
+        emit(c, OP_SYNC, s);
+        emit(c, OP_SYNC_WAIT, s);
         break;
     case LT_S_FENCE:
         emit(c, is_mfence(s) ? OP_MFENCE : OP_NO_FENCE, s);
@@ -119,8 +151,6 @@ static void lower_stmt(struct code *c, const struct lt_stmt *s)
         break;
     case LT_S_IF:
         lower_if(c, s);
-        break;
-    default:
         break;
     }
 }
@@ -133,25 +163,65 @@ static void lower_block(struct code *c, const struct lt_block *b)
 
 /* ---- the machine: a test's code and the layout of its states ------------------- */
 
+/* RCU domains: 0 is RCU, 1.. the srcu_structs the test names. */
+#define MAX_DOMAINS 8
+
 struct machine {
     const struct lt_test *t;
     enum lt_model m;
     struct code code[LT_MAX_THREADS];
     int base[LT_MAX_THREADS];   /* index of thread k's pc in a state */
     int cap[LT_MAX_THREADS];    /* buffer capacity (0 under SC) */
+    int ndomains;               /* RCU domains with a slot per thread (0 when the test has no RCU) */
+    int domain_var[MAX_DOMAINS];/* the srcu_struct of domain d (d >= 1) */
+    int nsnap;                  /* per thread: a sync's snapshot of the others (nthreads or 0) */
+    int dead;                   /* index of the "bad dereference" flag */
     int width;                  /* ints per state */
 };
 
-/* Pointers into one thread's part of a state. */
+/* Pointers into one thread's part of a state:
+ *   pc | regs[nregs] | rcu[2 * ndomains]: (depth, epoch) | snap[nsnap] | buffered | buffer[2 * cap] */
 struct tstate {
-    int *pc, *regs, *buffered, *buffer;
+    int *pc, *regs, *rcu, *snap, *buffered, *buffer;
 };
+
+static int domain_of(const struct machine *mc, const struct lt_stmt *s)
+{
+    for (int d = 1; d < mc->ndomains; d++)
+        if (mc->domain_var[d] == s->domain)
+            return d;
+    return 0;
+}
+
+static void find_domains(struct machine *mc, const struct lt_block *b, bool *sync)
+{
+    for (int i = 0; i < b->n; i++) {
+        const struct lt_stmt *s = &b->stmts[i];
+        if (s->kind == LT_S_IF) {
+            find_domains(mc, &s->then, sync);
+            find_domains(mc, &s->els, sync);
+            continue;
+        }
+        if (s->kind != LT_S_RCU_LOCK && s->kind != LT_S_RCU_UNLOCK && s->kind != LT_S_SYNC_RCU)
+            continue;
+        if (s->kind == LT_S_SYNC_RCU)
+            *sync = true;
+        if (mc->ndomains == 0)
+            mc->ndomains = 1;
+        if (s->domain >= 0 && domain_of(mc, s) == 0 && mc->ndomains < MAX_DOMAINS)
+            mc->domain_var[mc->ndomains++] = s->domain;
+    }
+}
 
 static void machine_init(struct machine *mc, const struct lt_test *t, enum lt_model m)
 {
     memset(mc, 0, sizeof *mc);
     mc->t = t;
     mc->m = m;
+    bool sync = false;
+    for (int k = 0; k < t->nthreads; k++)
+        find_domains(mc, &t->threads[k].body, &sync);
+    mc->nsnap = sync ? t->nthreads : 0;
     int at = t->nvars;
     for (int k = 0; k < t->nthreads; k++) {
         struct code *c = &mc->code[k];
@@ -161,8 +231,9 @@ static void machine_init(struct machine *mc, const struct lt_test *t, enum lt_mo
         lower_block(c, &t->threads[k].body);
         mc->cap[k] = m == LT_MODEL_TSO ? c->nstores : 0;
         mc->base[k] = at;
-        at += 2 + t->threads[k].nregs + 2 * mc->cap[k];
+        at += 2 + t->threads[k].nregs + 2 * mc->ndomains + mc->nsnap + 2 * mc->cap[k];
     }
+    mc->dead = at++;
     mc->width = at;
 }
 
@@ -176,7 +247,14 @@ static struct tstate thread_of(const struct machine *mc, int *st, int k)
 {
     int *p = st + mc->base[k];
     int nregs = mc->t->threads[k].nregs;
-    return (struct tstate){p, p + 1, p + 1 + nregs, p + 2 + nregs};
+    struct tstate ts;
+    ts.pc = p;
+    ts.regs = p + 1;
+    ts.rcu = ts.regs + nregs;
+    ts.snap = ts.rcu + 2 * mc->ndomains;
+    ts.buffered = ts.snap + mc->nsnap;
+    ts.buffer = ts.buffered + 1;
+    return ts;
 }
 
 static void initial_state(const struct machine *mc, int *st)
@@ -209,23 +287,16 @@ static int eval(const struct lt_expr *e, const int *regs)
     case LT_E_BINARY: break;
     }
     int a = eval(e->a, regs), b = eval(e->b, regs);
-    switch (e->op) {
-    case '+': return (int)((unsigned)a + (unsigned)b);
-    case '-': return (int)((unsigned)a - (unsigned)b);
-    case '*': return (int)((unsigned)a * (unsigned)b);
-    case '&': return a & b;
-    case '|': return a | b;
-    case '^': return a ^ b;
-    case '<': return a < b;
-    case '>': return a > b;
-    case LT_OP('<', '='): return a <= b;
-    case LT_OP('>', '='): return a >= b;
-    case LT_OP('=', '='): return a == b;
-    case LT_OP('!', '='): return a != b;
-    case LT_OP('&', '&'): return a && b;
-    case LT_OP('|', '|'): return a || b;
-    }
-    return 0;
+    return lt_binop(e->op, a, b);
+}
+
+/* The variable an access touches: its own, or the one its address (a
+ * pointer value) names; -1 for a bad dereference. */
+static int target_var(const struct machine *mc, const struct lt_stmt *s, const int *regs)
+{
+    if (s->var >= 0)
+        return s->var;
+    return lt_ptr_var(mc->t, eval(s->addr, regs));
 }
 
 /* ---- steps ----------------------------------------------------------------------- */
@@ -300,15 +371,59 @@ static bool thread_done(const struct machine *mc, int *st, int k)
     return *thread_of(mc, st, k).pc >= mc->code[k].n;
 }
 
+static bool all_buffers_empty(const struct machine *mc, int *st)
+{
+    for (int j = 0; j < mc->t->nthreads; j++)
+        if (*thread_of(mc, st, j).buffered > 0)
+            return false;
+    return true;
+}
+
+/* A sync's wait is over when every reader it saw inside has left that
+ * section (its depth is 0, or its epoch moved on: a new section began). */
+static bool readers_gone(const struct machine *mc, int *st, int k, const struct lt_stmt *s)
+{
+    struct tstate me = thread_of(mc, st, k);
+    int d = domain_of(mc, s);
+    for (int j = 0; j < mc->t->nthreads; j++) {
+        if (me.snap[j] == 0)
+            continue;
+        struct tstate o = thread_of(mc, st, j);
+        if (o.rcu[2 * d] > 0 && o.rcu[2 * d + 1] == me.snap[j] - 1)
+            return false;
+    }
+    return true;
+}
+
 /* Whether thread k can take its next step: locked instructions and MFENCE
- * wait for an empty store buffer. */
+ * wait for an empty store buffer, spin_lock for a free lock, a grace period
+ * for the readers it waits for.  synchronize_rcu is a full barrier on every
+ * CPU (liburcu's membarrier, the kernel's IPIs and quiescent states): it
+ * starts and ends only when every store buffer is empty. */
 static bool can_run(const struct machine *mc, int *st, int k)
 {
     struct tstate ts = thread_of(mc, st, k);
-    if (*ts.pc >= mc->code[k].n)
+    if (*ts.pc >= mc->code[k].n || st[mc->dead])
         return false;
-    enum op op = mc->code[k].ins[*ts.pc].op;
-    return (op != OP_RMW && op != OP_MFENCE) || *ts.buffered == 0;
+    const struct instr *in = &mc->code[k].ins[*ts.pc];
+    switch (in->op) {
+    case OP_RMW:
+    case OP_TRYLOCK:
+    case OP_MFENCE:
+        return *ts.buffered == 0;
+    case OP_LOCK: {
+        if (*ts.buffered > 0)
+            return false;
+        int v = target_var(mc, in->s, ts.regs);
+        return v < 0 || st[v] == 0;
+    }
+    case OP_SYNC:
+        return all_buffers_empty(mc, st);
+    case OP_SYNC_WAIT:
+        return all_buffers_empty(mc, st) && readers_gone(mc, st, k, in->s);
+    default:
+        return true;
+    }
 }
 
 static bool can_drain(const struct machine *mc, int *st, int k)
@@ -325,47 +440,116 @@ static int forwarded(const struct tstate *ts, int var)
     return -1;
 }
 
+/* A bad dereference: this execution is not one (herd7 drops it too). */
+static void kill(const struct machine *mc, int *st)
+{
+    st[mc->dead] = 1;
+}
+
 static void do_load(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr)
 {
     struct tstate ts = thread_of(mc, st, k);
-    int i = forwarded(&ts, s->var);
-    int value = i >= 0 ? ts.buffer[2 * i + 1] : st[s->var];
+    int var = target_var(mc, s, ts.regs);
+    if (var < 0) {
+        kill(mc, st);
+        return;
+    }
+    int i = forwarded(&ts, var);
+    int value = i >= 0 ? ts.buffer[2 * i + 1] : st[var];
+    if (s->kind == LT_S_ISLOCKED)
+        value = value != 0;
     if (s->reg >= 0)
         ts.regs[s->reg] = value;
-    report(mc, st, nr, event(i >= 0 ? LT_EV_LOAD_BUF : LT_EV_LOAD_MEM, k, s, s->var, value));
+    report(mc, st, nr, event(i >= 0 ? LT_EV_LOAD_BUF : LT_EV_LOAD_MEM, k, s, var, value));
 }
 
 static void do_store(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr)
 {
     struct tstate ts = thread_of(mc, st, k);
-    int value = eval(s->value, ts.regs);
+    int var = target_var(mc, s, ts.regs);
+    if (var < 0) {
+        kill(mc, st);
+        return;
+    }
+    int value = s->kind == LT_S_UNLOCK ? 0 : eval(s->value, ts.regs);
     if (mc->m == LT_MODEL_SC) {
-        st[s->var] = value;
-        report(mc, st, nr, event(LT_EV_STORE_MEM, k, s, s->var, value));
+        st[var] = value;
+        report(mc, st, nr, event(LT_EV_STORE_MEM, k, s, var, value));
         return;
     }
     int n = (*ts.buffered)++;
-    ts.buffer[2 * n] = s->var;
+    ts.buffer[2 * n] = var;
     ts.buffer[2 * n + 1] = value;
-    report(mc, st, nr, event(LT_EV_STORE_BUF, k, s, s->var, value));
+    report(mc, st, nr, event(LT_EV_STORE_BUF, k, s, var, value));
 }
 
-/* xchg / cmpxchg: under TSO the buffer is empty here (can_run), and the
- * read and the write are one step on memory: nothing comes between them. */
+/* RMWs, spin_lock, spin_trylock: under TSO the buffer is empty here
+ * (can_run), and the read and the write are one step on memory: nothing
+ * comes between them. */
 static void do_rmw(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr)
 {
     struct tstate ts = thread_of(mc, st, k);
-    int old = st[s->var];
-    bool wrote = !s->is_cmpxchg || old == eval(s->expected, ts.regs);
-    int value = eval(s->value, ts.regs);
+    int var = target_var(mc, s, ts.regs);
+    if (var < 0) {
+        kill(mc, st);
+        return;
+    }
+    int old = st[var], value, result;
+    bool wrote;
+    if (s->kind == LT_S_LOCK || s->kind == LT_S_TRYLOCK) {
+        wrote = old == 0; /* spin_lock only runs when the lock is free (can_run) */
+        value = 1;
+        result = wrote;
+    } else {
+        int operand = s->value ? eval(s->value, ts.regs) : 0;
+        wrote = lt_rmw_writes(s, old, s->expected ? eval(s->expected, ts.regs) : 0);
+        value = lt_rmw_new(s, old, operand);
+        result = lt_rmw_result(s, old, wrote ? value : old, wrote);
+    }
     if (wrote)
-        st[s->var] = value;
+        st[var] = value;
     if (s->reg >= 0)
-        ts.regs[s->reg] = old;
-    struct lt_event ev = event(LT_EV_RMW, k, s, s->var, value);
+        ts.regs[s->reg] = result;
+    if (s->reg_expected >= 0 && !wrote)
+        ts.regs[s->reg_expected] = old; /* compare_exchange: "expected" learns the value it found */
+    struct lt_event ev = event(LT_EV_RMW, k, s, var, value);
     ev.old = old;
     ev.wrote = wrote;
     report(mc, st, nr, ev);
+}
+
+/* rcu_read_lock / srcu_read_lock: the outermost one starts a new section (epoch + 1). */
+static void do_rcu(const struct machine *mc, int *st, int k, const struct instr *in, const struct narrator *nr)
+{
+    struct tstate ts = thread_of(mc, st, k);
+    const struct lt_stmt *s = in->s;
+    int d = domain_of(mc, s);
+    switch (in->op) {
+    case OP_RCU_LOCK:
+        if (ts.rcu[2 * d]++ == 0)
+            ts.rcu[2 * d + 1]++;
+        if (s->reg >= 0)
+            ts.regs[s->reg] = 0; /* srcu_read_lock's index */
+        break;
+    case OP_RCU_UNLOCK:
+        if (ts.rcu[2 * d] > 0)
+            ts.rcu[2 * d]--;
+        break;
+    case OP_SYNC:
+        /* remember every other thread now inside a section of this domain */
+        for (int j = 0; j < mc->t->nthreads; j++) {
+            struct tstate o = thread_of(mc, st, j);
+            ts.snap[j] = j != k && o.rcu[2 * d] > 0 ? o.rcu[2 * d + 1] + 1 : 0;
+        }
+        break;
+    case OP_SYNC_WAIT:
+        for (int j = 0; j < mc->nsnap; j++)
+            ts.snap[j] = 0;
+        break;
+    default:
+        break;
+    }
+    report(mc, st, nr, event(in->op == OP_SYNC_WAIT ? LT_EV_MFENCE : LT_EV_NO_FENCE, k, s, -1, 0));
 }
 
 static void run_step(const struct machine *mc, int *st, int k, const struct narrator *nr)
@@ -374,13 +558,15 @@ static void run_step(const struct machine *mc, int *st, int k, const struct narr
     const struct instr *in = &mc->code[k].ins[*ts.pc];
     *ts.pc += 1;
     switch (in->op) {
-    case OP_LOAD: do_load(mc, st, k, in->s, nr); break;
-    case OP_STORE: do_store(mc, st, k, in->s, nr); break;
-    case OP_RMW: do_rmw(mc, st, k, in->s, nr); break;
+    case OP_LOAD: case OP_ISLOCKED: do_load(mc, st, k, in->s, nr); break;
+    case OP_STORE: case OP_UNLOCK: do_store(mc, st, k, in->s, nr); break;
+    case OP_RMW: case OP_LOCK: case OP_TRYLOCK: do_rmw(mc, st, k, in->s, nr); break;
+    case OP_RCU_LOCK: case OP_RCU_UNLOCK: case OP_SYNC: case OP_SYNC_WAIT: do_rcu(mc, st, k, in, nr); break;
     case OP_MFENCE: report(mc, st, nr, event(LT_EV_MFENCE, k, in->s, -1, 0)); break;
     default: break; /* run_local consumed every other instruction */
     }
-    run_local(mc, st, k, nr);
+    if (!st[mc->dead])
+        run_local(mc, st, k, nr);
 }
 
 /* TSO: the oldest buffered store of thread k reaches memory. */
@@ -399,6 +585,8 @@ static void drain_step(const struct machine *mc, int *st, int k, const struct na
 
 static bool step_possible(const struct machine *mc, int *st, struct lt_step s)
 {
+    if (st[mc->dead])
+        return false;
     return s.drain ? can_drain(mc, st, s.thread) : can_run(mc, st, s.thread);
 }
 
@@ -419,6 +607,8 @@ static void start(const struct machine *mc, int *st, const struct narrator *nr)
 
 static bool is_final(const struct machine *mc, int *st)
 {
+    if (st[mc->dead])
+        return false;
     for (int k = 0; k < mc->t->nthreads; k++)
         if (!thread_done(mc, st, k) || *thread_of(mc, st, k).buffered > 0)
             return false;
@@ -599,9 +789,13 @@ static void collect_finals(const struct machine *mc, const struct table *tb, str
         n += is_final(mc, key_of(tb, i));
     int *all = xrealloc(NULL, sizeof(int) * (size_t)w * (size_t)(n + 1));
     n = 0;
-    for (long i = 0; i < tb->count; i++)
-        if (is_final(mc, key_of(tb, i)))
-            project(mc, key_of(tb, i), all + w * n++);
+    for (long i = 0; i < tb->count; i++) {
+        if (!is_final(mc, key_of(tb, i)))
+            continue;
+        project(mc, key_of(tb, i), all + w * n);
+        if (lt_filter_pass(mc->t, all + w * n)) /* herd7's filter: other final states do not count */
+            n++;
+    }
     sort_width = nobs;
     if (n > 1)
         qsort(all, (size_t)n, sizeof(int) * (size_t)w, vals_cmp);
@@ -667,7 +861,7 @@ static long first_witness(const struct machine *mc, const struct table *tb, int 
         if (!is_final(mc, key_of(tb, i)))
             continue;
         project(mc, key_of(tb, i), vals);
-        if (lt_prop_eval(mc->t->prop, vals))
+        if (lt_filter_pass(mc->t, vals) && lt_prop_eval(mc->t->prop, vals))
             return i;
     }
     return -1;
