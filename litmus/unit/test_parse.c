@@ -88,6 +88,7 @@ static void truncated_files_never_crash_the_parser(void **state)
 static const char *const catalog_names[] = {
     "SB", "SB+mfences", "SB+xchgs", "SB+scs", "SB+relacqs", "SB+rfi-pos", "R", "MP", "MP+wmb+rmb",
     "MP+relacq", "LB", "S", "2+2W", "WRC", "IRIW", "CoRR", "CoRW", "CoWR", "CoWW",
+    "MP+locks", "MP+rcu-pointer", "RCU+sync+free", "Counter+read-set", "Counter+atomic_inc",
 };
 
 /* The catalog holds the tests the issue asks for, each with its header keys. */
