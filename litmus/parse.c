@@ -1325,6 +1325,15 @@ static void parse_init(struct parser *ps)
             expect(ps, ";");
             continue;
         }
+        if (!declared && peek(ps)->kind == T_ID) {
+            /* "TYPE name" with a type this dialect lacks (__int128_t x = 1;) */
+            const char *q = ps->p;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (isalpha((unsigned char)*q) || *q == '_' || *q == '*')
+                fail(ps, peek(ps)->line, "type '%s' is not supported (int, intptr_t, atomic_t, spinlock_t, "
+                     "pointers, ...)", peek(ps)->text);
+        }
         bool bracket = accept(ps, "[");
         struct tok name = expect_id(ps, "a variable name");
         if (bracket)
@@ -1340,7 +1349,7 @@ static void parse_init(struct parser *ps)
             if (ps->t->vars[v].init >= LT_PTR_BASE)
                 set_var_type(ps->t, v, LT_VT_PTR);
         }
-        if (!accept(ps, ","))
+        if (!accept(ps, ",") && !is_punct(ps, "}")) /* the last ';' may be missing */
             expect(ps, ";");
     }
 }
@@ -1638,7 +1647,13 @@ static void parse_test(struct parser *ps)
     apply_reg_inits(ps);
     if (is_id(ps, "locations"))
         parse_locations(ps);
-    parse_condition(ps);
+    if (peek(ps)->kind == T_EOF) {
+        /* no final condition (herd7 then lists the states): every state is a witness */
+        ps->t->quant = LT_EXISTS;
+        ps->t->prop = new_prop(ps, LT_C_TRUE);
+    } else {
+        parse_condition(ps);
+    }
     for (int i = 0; i < ps->t->nthreads; i++)
         if (ps->t->threads[i].nparams == 0 && ps->t->threads[i].body.n == 0)
             fail(ps, arch.line, "P%d is empty", i);

@@ -182,7 +182,7 @@ static void malformed_files_are_refused(void **state)
         "AArch64 MP\n\"a description\"\n{ 0:X1=x; }\n P0 | P1 ;\n MOV W0,#1 | LDR W0,[X1] ;\nexists (1:X0=1)\n",
         "LISA SB\n{}\n P0 | P1 ;\n w[] x 1 | w[] y 1 ;\nexists (0:r0=0)\n",
         "C\n",
-        "C T\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\n",                          /* no condition */
+        "C T\n{ __int128_t x = 1; }\nP0(int *x) { WRITE_ONCE(*x, 1); }\n",       /* unknown type */
         "C T\n{}\nP1(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1)\n",          /* threads start at P0 */
         "C T\n{}\nP0(int *x) { WRITE_ONCE(*x, 1);\nexists (x=1)\n",            /* unclosed body */
         "C T\n(* never closed\n{}\n",
