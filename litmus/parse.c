@@ -845,6 +845,28 @@ static bool c11_argument_order(struct parser *ps)
     return t->kind == T_ID && find_reg(ps->th, t->text) < 0 && find_var(ps->t, t->text) >= 0;
 }
 
+/* compare_exchange(x, e, v) with e a shared location: "if (!ok) *e = found;". */
+static void write_back_expected(struct parser *ps, const struct lt_stmt *cas, struct lt_expr *loc)
+{
+    struct lt_stmt iff = new_stmt(LT_S_IF, cas->line);
+    iff.value = unary_expr(ps, '!', reg_expr(ps, cas->reg));
+    iff.text = "(compare_exchange failed)";
+    struct stmt_list l = {0}, *saved = ps->list;
+    lt_deps saved_ctrl = ps->ctrl;
+    ps->list = &l;
+    ps->ctrl |= iff.value->deps;
+    struct lt_stmt st = new_stmt(LT_S_STORE, cas->line);
+    fill_from_op(&st, lt_op_find("(plain store)", false));
+    st.addr = loc;
+    st.value = reg_expr(ps, cas->reg_expected);
+    st.text = "(write back the value found)";
+    add_event(ps, &st);
+    ps->list = saved;
+    ps->ctrl = saved_ctrl;
+    iff.then = (struct lt_block){l.v, l.n};
+    push_stmt(ps, ps->list, &iff);
+}
+
 /* "NAME(args)" for an operation of the table.  The result goes to reg, or to
  * a hidden register when want_value and reg < 0.  Returns the result register
  * (-1 when the operation has no value). */
@@ -862,6 +884,7 @@ static int parse_call(struct parser *ps, const struct tok *name, int reg, bool w
     }
     struct lt_stmt s = new_stmt(op->kind, name->line);
     fill_from_op(&s, op);
+    struct lt_expr *expected_loc = NULL;
     bool has_value = lt_stmt_reads(&s) && !(s.kind == LT_S_RMW && s.ret == LT_RET_NONE);
     if (s.kind == LT_S_RCU_LOCK && op->rcu_domain)
         has_value = true; /* srcu_read_lock returns an index */
@@ -916,7 +939,14 @@ static int parse_call(struct parser *ps, const struct tok *name, int reg, bool w
     case LT_SH_LRVMM:
         s.addr = parse_location(ps, op);
         expect(ps, ",");
-        s.reg_expected = parse_reg_address(ps, op);
+        if (is_punct(ps, "&")) {
+            s.reg_expected = parse_reg_address(ps, op);
+        } else {
+            /* expected is a shared location: read it first; on failure the
+             * value found is written back to it (after the CAS, below) */
+            expected_loc = parse_assign_expr(ps);
+            s.reg_expected = plain_load(ps, expected_loc, name->line, -1);
+        }
         s.expected = reg_expr(ps, s.reg_expected);
         expect(ps, ",");
         s.value = parse_assign_expr(ps);
@@ -949,9 +979,11 @@ static int parse_call(struct parser *ps, const struct tok *name, int reg, bool w
             set_var_type(ps->t, s.addr->var, LT_VT_LOCK);
     }
     s.text = source_text(ps, from);
-    if (has_value && (want_value || reg >= 0))
+    if (has_value && (want_value || reg >= 0 || expected_loc))
         s.reg = reg >= 0 ? reg : hidden_reg(ps, name->line);
     add_event(ps, &s);
+    if (expected_loc)
+        write_back_expected(ps, &s, expected_loc);
     if (op->then_fence_mb) {
         struct lt_stmt f = new_stmt(LT_S_FENCE, name->line);
         fill_from_op(&f, lt_op_find("smp_mb", false));
