@@ -58,6 +58,8 @@ struct code {
     struct instr *ins;
     int n;
     int nstores;                 /* instructions that enter the store buffer */
+    uint64_t *rem_read;          /* [pc]: variables the code from pc on may read (bit v) */
+    uint64_t *rem_write;         /* [pc]: ... and may write */
 };
 
 /* smp_mb() and atomic_thread_fence(seq_cst) are MFENCE; every other fence
@@ -161,6 +163,40 @@ static void lower_block(struct code *c, const struct lt_block *b)
         lower_stmt(c, &b->stmts[i]);
 }
 
+/* What the code from each pc on may read and write (bit v for variable v;
+ * every bit for an access through a pointer).  Code only jumps forward, so
+ * one backward pass computes it. */
+static void remaining_accesses(struct code *c)
+{
+    c->rem_read = calloc((size_t)c->n + 1, sizeof *c->rem_read);
+    c->rem_write = calloc((size_t)c->n + 1, sizeof *c->rem_write);
+    if (!c->rem_read || !c->rem_write)
+        abort();
+    for (int i = c->n - 1; i >= 0; i--) {
+        const struct instr *in = &c->ins[i];
+        uint64_t r = c->rem_read[i + 1], w = c->rem_write[i + 1];
+        if (in->op == OP_JUMP) {
+            r = c->rem_read[in->target];
+            w = c->rem_write[in->target];
+        } else if (in->op == OP_BRANCH) {
+            r |= c->rem_read[in->target];
+            w |= c->rem_write[in->target];
+        }
+        const struct lt_stmt *s = in->s;
+        bool mem = in->op == OP_LOAD || in->op == OP_STORE || in->op == OP_RMW || in->op == OP_LOCK ||
+                   in->op == OP_UNLOCK || in->op == OP_TRYLOCK || in->op == OP_ISLOCKED;
+        if (mem) {
+            uint64_t bits = s->var >= 0 ? (uint64_t)1 << s->var : ~(uint64_t)0;
+            if (lt_stmt_reads(s))
+                r |= bits;
+            if (lt_stmt_writes(s))
+                w |= bits;
+        }
+        c->rem_read[i] = r;
+        c->rem_write[i] = w;
+    }
+}
+
 /* ---- the machine: a test's code and the layout of its states ------------------- */
 
 /* RCU domains: 0 is RCU, 1.. the srcu_structs the test names. */
@@ -229,6 +265,7 @@ static void machine_init(struct machine *mc, const struct lt_test *t, enum lt_mo
         if (!c->ins)
             abort();
         lower_block(c, &t->threads[k].body);
+        remaining_accesses(c);
         mc->cap[k] = m == LT_MODEL_TSO ? c->nstores : 0;
         mc->base[k] = at;
         at += 2 + t->threads[k].nregs + 2 * mc->ndomains + mc->nsnap + 2 * mc->cap[k];
@@ -239,8 +276,11 @@ static void machine_init(struct machine *mc, const struct lt_test *t, enum lt_mo
 
 static void machine_free(struct machine *mc)
 {
-    for (int k = 0; k < mc->t->nthreads; k++)
+    for (int k = 0; k < mc->t->nthreads; k++) {
         free(mc->code[k].ins);
+        free(mc->code[k].rem_read);
+        free(mc->code[k].rem_write);
+    }
 }
 
 static struct tstate thread_of(const struct machine *mc, int *st, int k)
@@ -325,8 +365,49 @@ static struct lt_event event(enum lt_event_kind kind, int k, const struct lt_stm
     return (struct lt_event){.kind = kind, .thread = k, .stmt = s, .var = var, .value = value};
 }
 
-/* Run thread k's register-only instructions until the next memory step
- * (or an MFENCE that must wait for its buffer), or the end. */
+static void do_load(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr);
+static void do_store(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr);
+
+/* Whether thread k's next load or store can run at once, inside the step
+ * before it: a step no other thread can see or affect now or later
+ * commutes with every other step, so running it eagerly loses no final
+ * state (a persistent set of one step, as partial-order reduction says) and
+ * saves the interleavings.  Under TSO a store only enters the thread's own
+ * buffer: always invisible (its drain is the visible step).  A load of v is
+ * invisible when no other thread may still write v (in its code from its pc
+ * on, or in its store buffer); a SC store to v when no other thread may
+ * still read or write v. */
+static bool invisible(const struct machine *mc, int *st, int k, const struct instr *in)
+{
+    const struct lt_stmt *s = in->s;
+    if (in->op == OP_STORE && mc->m == LT_MODEL_TSO)
+        return true;
+    if (s->var < 0 || (in->op != OP_LOAD && in->op != OP_STORE))
+        return false;
+    uint64_t bit = (uint64_t)1 << s->var;
+    for (int j = 0; j < mc->t->nthreads; j++) {
+        if (j == k)
+            continue;
+        const struct code *c = &mc->code[j];
+        int pc = *thread_of(mc, st, j).pc;
+        if (pc > c->n)
+            pc = c->n;
+        uint64_t touch = c->rem_write[pc] | (in->op == OP_STORE ? c->rem_read[pc] : 0);
+        if (touch & bit)
+            return false;
+        if (mc->m == LT_MODEL_TSO) {
+            struct tstate o = thread_of(mc, st, j);
+            for (int i = 0; i < *o.buffered; i++)
+                if (o.buffer[2 * i] == s->var)
+                    return false;
+        }
+    }
+    return true;
+}
+
+/* Run thread k's register-only instructions, and loads and stores no
+ * other thread can see (invisible), until the next visible memory step (or
+ * an MFENCE that must wait for its buffer), or the end. */
 static void run_local(const struct machine *mc, int *st, int k, const struct narrator *nr)
 {
     const struct code *c = &mc->code[k];
@@ -360,10 +441,28 @@ static void run_local(const struct machine *mc, int *st, int k, const struct nar
             *ts.pc += 1;
             report(mc, st, nr, event(LT_EV_MFENCE, k, s, -1, 0));
             break;
+        case OP_LOAD:
+        case OP_STORE:
+            if (!invisible(mc, st, k, in))
+                return;
+            *ts.pc += 1;
+            if (in->op == OP_LOAD)
+                do_load(mc, st, k, s, nr);
+            else
+                do_store(mc, st, k, s, nr);
+            break;
         default:
             return;
         }
     }
+}
+
+/* After any step, every thread's invisible work (another thread's step may
+ * have made a pending load invisible: nobody writes its variable any more). */
+static void run_all_local(const struct machine *mc, int *st, const struct narrator *nr)
+{
+    for (int k = 0; k < mc->t->nthreads && !st[mc->dead]; k++)
+        run_local(mc, st, k, nr);
 }
 
 static bool thread_done(const struct machine *mc, int *st, int k)
@@ -566,7 +665,7 @@ static void run_step(const struct machine *mc, int *st, int k, const struct narr
     default: break; /* run_local consumed every other instruction */
     }
     if (!st[mc->dead])
-        run_local(mc, st, k, nr);
+        run_all_local(mc, st, nr);
 }
 
 /* TSO: the oldest buffered store of thread k reaches memory. */
@@ -580,7 +679,7 @@ static void drain_step(const struct machine *mc, int *st, int k, const struct na
     st[var] = value;
     report(mc, st, nr, event(LT_EV_DRAIN, k, NULL, var, value));
     /* an MFENCE that waited for this buffer is now register-only work */
-    run_local(mc, st, k, nr);
+    run_all_local(mc, st, nr);
 }
 
 static bool step_possible(const struct machine *mc, int *st, struct lt_step s)

@@ -384,21 +384,21 @@ static void too_large_tests_are_refused(void **state)
     (void)state;
     struct lt_test *t = parse_catalog("IRIW");
     struct lt_model_result r;
-    assert_int_equal(lt_model_run(t, LT_MODEL_TSO, 50, &r), -1);
+    assert_int_equal(lt_model_run(t, LT_MODEL_TSO, 10, &r), -1);
     assert_true(r.too_large);
-    assert_int_equal(r.explored, 50);
+    assert_int_equal(r.explored, 10);
     assert_false(lt_model_allows(&r, (int[8]){0}));
     lt_model_free(&r);
     char err[256];
     FILE *null = fopen("/dev/null", "w");
-    assert_int_equal(lt_explain(null, t, 50, err, sizeof err), -1);
+    assert_int_equal(lt_explain(null, t, 10, err, sizeof err), -1);
     fclose(null);
-    assert_string_equal(err, "IRIW: too large to enumerate (50 states)");
+    assert_string_equal(err, "IRIW: too large to enumerate (10 states)");
     lt_test_free(t);
 
-    char *big[] = {"litmus", "--model-only", "--model-budget", "50", "IRIW"};
+    char *big[] = {"litmus", "--model-only", "--model-budget", "10", "IRIW"};
     assert_int_equal(cli(5, big), 2);
-    char *big_explain[] = {"litmus", "--explain", "--model-budget", "50", "IRIW"};
+    char *big_explain[] = {"litmus", "--explain", "--model-budget", "10", "IRIW"};
     assert_int_equal(cli(5, big_explain), 2);
     char *unknown[] = {"litmus", "--explain", "NoSuchTest"};
     assert_int_equal(cli(3, unknown), 2);
