@@ -60,6 +60,7 @@ struct code {
     int nstores;                 /* instructions that enter the store buffer */
     uint64_t *rem_read;          /* [pc]: variables the code from pc on may read (bit v) */
     uint64_t *rem_write;         /* [pc]: ... and may write */
+    bool *rem_sync;              /* [pc]: whether it may still wait for a grace period */
 };
 
 /* smp_mb() and atomic_thread_fence(seq_cst) are MFENCE; every other fence
@@ -170,18 +171,23 @@ static void remaining_accesses(struct code *c)
 {
     c->rem_read = calloc((size_t)c->n + 1, sizeof *c->rem_read);
     c->rem_write = calloc((size_t)c->n + 1, sizeof *c->rem_write);
-    if (!c->rem_read || !c->rem_write)
+    c->rem_sync = calloc((size_t)c->n + 1, sizeof *c->rem_sync);
+    if (!c->rem_read || !c->rem_write || !c->rem_sync)
         abort();
     for (int i = c->n - 1; i >= 0; i--) {
         const struct instr *in = &c->ins[i];
         uint64_t r = c->rem_read[i + 1], w = c->rem_write[i + 1];
+        bool sync = c->rem_sync[i + 1] || in->op == OP_SYNC || in->op == OP_SYNC_WAIT;
         if (in->op == OP_JUMP) {
             r = c->rem_read[in->target];
             w = c->rem_write[in->target];
+            sync = c->rem_sync[in->target];
         } else if (in->op == OP_BRANCH) {
             r |= c->rem_read[in->target];
             w |= c->rem_write[in->target];
+            sync |= c->rem_sync[in->target];
         }
+        c->rem_sync[i] = sync;
         const struct lt_stmt *s = in->s;
         bool mem = in->op == OP_LOAD || in->op == OP_STORE || in->op == OP_RMW || in->op == OP_LOCK ||
                    in->op == OP_UNLOCK || in->op == OP_TRYLOCK || in->op == OP_ISLOCKED;
@@ -280,6 +286,7 @@ static void machine_free(struct machine *mc)
         free(mc->code[k].ins);
         free(mc->code[k].rem_read);
         free(mc->code[k].rem_write);
+        free(mc->code[k].rem_sync);
     }
 }
 
@@ -367,6 +374,7 @@ static struct lt_event event(enum lt_event_kind kind, int k, const struct lt_stm
 
 static void do_load(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr);
 static void do_store(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr);
+static void do_rcu(const struct machine *mc, int *st, int k, const struct instr *in, const struct narrator *nr);
 
 /* Whether thread k's next load or store can run at once, inside the step
  * before it: a step no other thread can see or affect now or later
@@ -382,6 +390,16 @@ static bool invisible(const struct machine *mc, int *st, int k, const struct ins
     const struct lt_stmt *s = in->s;
     if (in->op == OP_STORE && mc->m == LT_MODEL_TSO)
         return true;
+    if (in->op == OP_RCU_LOCK || in->op == OP_RCU_UNLOCK) {
+        /* only a grace period looks at read-side sections */
+        for (int j = 0; j < mc->t->nthreads; j++) {
+            const struct code *c = &mc->code[j];
+            int pc = *thread_of(mc, st, j).pc;
+            if (j != k && c->rem_sync[pc < c->n ? pc : c->n])
+                return false;
+        }
+        return true;
+    }
     if (s->var < 0 || (in->op != OP_LOAD && in->op != OP_STORE))
         return false;
     uint64_t bit = (uint64_t)1 << s->var;
@@ -443,13 +461,17 @@ static void run_local(const struct machine *mc, int *st, int k, const struct nar
             break;
         case OP_LOAD:
         case OP_STORE:
+        case OP_RCU_LOCK:
+        case OP_RCU_UNLOCK:
             if (!invisible(mc, st, k, in))
                 return;
             *ts.pc += 1;
             if (in->op == OP_LOAD)
                 do_load(mc, st, k, s, nr);
-            else
+            else if (in->op == OP_STORE)
                 do_store(mc, st, k, s, nr);
+            else
+                do_rcu(mc, st, k, in, nr);
             break;
         default:
             return;
