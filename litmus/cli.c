@@ -320,6 +320,9 @@ static void add_item(struct item *it, const char *arg)
         const struct lt_catalog_entry *e = catalog_by_name(arg);
         if (e)
             add_catalog_item(it, e);
+        else if (lt_catalog_suggest(arg))
+            snprintf(it->error, sizeof it->error, "%s: no such file, nor a test in the catalog: did you mean %s?",
+                     arg, lt_catalog_suggest(arg));
         else
             snprintf(it->error, sizeof it->error, "%s: no such file, nor a test in the catalog (see --list)", arg);
         return;

@@ -115,6 +115,10 @@ static void catalog_files_carry_their_model_keys(void **state)
     }
     /* and the build-time catalog is that same set */
     assert_int_equal(lt_catalog_count, (int)(sizeof catalog_names / sizeof catalog_names[0]));
+    /* a name that is not one gets the close one suggested (issue 12 item 7) */
+    assert_string_equal(lt_catalog_suggest("sb"), "SB");
+    assert_string_equal(lt_catalog_suggest("mp+relaq"), "MP+relacq");
+    assert_null(lt_catalog_suggest("zzzz"));
 }
 
 struct refusal {
