@@ -1666,6 +1666,16 @@ static void parse_test(struct parser *ps)
     ps->in_header = false; /* the header is what came before the init block */
     if (is_punct(ps, "{"))
         parse_init(ps);
+    /* litmus7's C prelude, a second block ("{ #include \"api.h\" }"): host code, not the test */
+    while (is_punct(ps, "{")) {
+        int depth = 0, line = peek(ps)->line;
+        do {
+            struct tok t = next(ps);
+            if (t.kind == T_EOF)
+                fail(ps, line, "'{' is never closed");
+            depth += t.kind == T_PUNCT && t.text[0] == '{' ? 1 : t.kind == T_PUNCT && t.text[0] == '}' ? -1 : 0;
+        } while (depth > 0);
+    }
     for (;;) {
         if (is_id(ps, "void"))
             next(ps);
