@@ -381,17 +381,17 @@ static void do_rcu(const struct machine *mc, int *st, int k, const struct instr 
  * commutes with every other step, so running it eagerly loses no final
  * state (a persistent set of one step, as partial-order reduction says) and
  * saves the interleavings.  Under TSO a store only enters the thread's own
- * buffer: always invisible (its drain is the visible step).  A load of v is
+ * buffer: invisible (its drain is the visible step) unless another thread
+ * may still start or end a grace period, which waits for every buffer.  A load of v is
  * invisible when no other thread may still write v (in its code from its pc
  * on, or in its store buffer); a SC store to v when no other thread may
  * still read or write v. */
 static bool invisible(const struct machine *mc, int *st, int k, const struct instr *in)
 {
     const struct lt_stmt *s = in->s;
-    if (in->op == OP_STORE && mc->m == LT_MODEL_TSO)
-        return true;
-    if (in->op == OP_RCU_LOCK || in->op == OP_RCU_UNLOCK) {
-        /* only a grace period looks at read-side sections */
+    if ((in->op == OP_STORE && mc->m == LT_MODEL_TSO) || in->op == OP_RCU_LOCK || in->op == OP_RCU_UNLOCK) {
+        /* only a grace period looks at other threads' buffers and read-side
+         * sections (it waits until every buffer is empty) */
         for (int j = 0; j < mc->t->nthreads; j++) {
             const struct code *c = &mc->code[j];
             int pc = *thread_of(mc, st, j).pc;

@@ -254,6 +254,8 @@ static void count_share(struct runner *R, struct worker *w)
                 vals[k] = atomic_load_explicit(&R->vars[loc->index][slot], memory_order_relaxed);
             }
         }
+        if (!lt_filter_pass(t, vals))
+            continue; /* herd7's filter: such an instance does not count (as in the models) */
         if (run && memcmp(vals, prev, size) == 0) {
             run++;
             continue;
