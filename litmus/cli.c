@@ -395,7 +395,9 @@ static void state_text(const struct lt_test *t, const int *vals, char *buf, size
     for (int k = 0; k < t->nobs && len < size; k++) {
         char name[96];
         lt_loc_name(t, k, name, sizeof name);
-        int w = snprintf(buf + len, size - len, "%s%s=%d;", k ? " " : "", name, vals[k]);
+        char value[96];
+        lt_value_name(t, vals[k], value, sizeof value); /* a pointer shows as its variable's name */
+        int w = snprintf(buf + len, size - len, "%s%s=%s;", k ? " " : "", name, value);
         if (w < 0)
             break;
         len += (size_t)w;

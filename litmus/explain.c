@@ -104,6 +104,13 @@ void lt_stmt_text(const struct lt_test *t, int thread, const struct lt_stmt *s, 
     const struct lt_thread *th = &t->threads[thread];
     struct sbuf b = {buf, size, 0};
     buf[0] = '\0';
+    if (s->text && s->text[0] != '(' && s->kind != LT_S_IF && s->kind != LT_S_ASSIGN) {
+        /* an event: what the source wrote (a hidden register has no name to show) */
+        if (s->reg >= 0 && !th->regs[s->reg].hidden)
+            put(&b, "%s = ", th->regs[s->reg].name);
+        put(&b, "%s", s->text);
+        return;
+    }
     if (s->reg >= 0 && s->kind != LT_S_IF)
         put(&b, "%s = ", th->regs[s->reg].name);
     switch (s->kind) {
@@ -348,7 +355,9 @@ static void state_text(const struct lt_test *t, const int *vals, char *buf, size
     for (int i = 0; i < t->nobs; i++) {
         char name[96];
         lt_loc_name(t, i, name, sizeof name);
-        put(&b, "%s%s=%d;", i ? " " : "", name, vals[i]);
+        char value[96];
+        lt_value_name(t, vals[i], value, sizeof value);
+        put(&b, "%s%s=%s;", i ? " " : "", name, value);
     }
 }
 
