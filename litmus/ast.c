@@ -35,8 +35,10 @@ bool lt_filter_pass(const struct lt_test *t, const int *state)
 
 int lt_ptr_var(const struct lt_test *t, int value)
 {
-    int v = value - LT_PTR_BASE;
-    return value >= LT_PTR_BASE && v < t->nvars ? v : -1;
+    if (value < LT_PTR_BASE)
+        return -1;
+    int v = value - LT_PTR_BASE; /* no overflow: value >= LT_PTR_BASE > 0 */
+    return v < t->nvars ? v : -1;
 }
 
 void lt_value_name(const struct lt_test *t, int value, char *buf, int size)
