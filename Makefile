@@ -135,7 +135,7 @@ LITMUS_TEST_SRCS := $(wildcard litmus/unit/test_*.c)
 TESTS += $(LITMUS_TEST_SRCS:%.c=$(BUILD)/tests/%)
 PROGRAMS += $(BUILD)/bin/litmus
 LINK_litmus := $(LITMUS_CATALOG_O) $(LITMUS_LIB)
-LDLIBS_litmus := -ldl
+LDLIBS_litmus := -ldl -lurcu-memb
 
 .PHONY: litmus
 litmus: deps $(BUILD)/bin/litmus ## run the litmus catalog on this CPU beside the SC/x86-TSO models; fails if a TSO-forbidden state is seen
@@ -151,7 +151,7 @@ $(LITMUS_LIB): $(LITMUS_LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 $(LITMUS_GEN): $(BUILD)/obj/litmus/gen_main.o $(LITMUS_LIB) $(LOCK_LIB)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(LDLIBS_litmus) -o $@
 
 $(LITMUS_CATALOG_C): $(LITMUS_CATALOG_SRCS) $(LITMUS_CATALOG_LIST) $(LITMUS_GEN)
 	@mkdir -p $(@D)
@@ -166,7 +166,7 @@ $(LITMUS_CATALOG_O): $(LITMUS_CATALOG_C)
 $(BUILD)/bin/litmus: $(BUILD)/obj/litmus/main.o $(LITMUS_CATALOG_O) $(LITMUS_LIB) $(LOCK_LIB)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -ldl -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) $(LDLIBS_litmus) -o $@
 
 # The runner's tuning cache (litmus/tune.c): under make, one per build
 # directory, so tests and `make litmus` never write into the user's home.

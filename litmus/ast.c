@@ -20,12 +20,34 @@ bool lt_prop_eval(const struct lt_prop *p, const int *state)
     switch (p->kind) {
     case LT_C_TRUE: return true;
     case LT_C_FALSE: return false;
-    case LT_C_ATOM: return (state[p->obs] == p->value) != p->neq;
+    case LT_C_ATOM: return (state[p->obs] == (p->vs_loc ? state[p->obs2] : p->value)) != p->neq;
     case LT_C_NOT: return !lt_prop_eval(p->a, state);
     case LT_C_AND: return lt_prop_eval(p->a, state) && lt_prop_eval(p->b, state);
     case LT_C_OR: return lt_prop_eval(p->a, state) || lt_prop_eval(p->b, state);
     }
     return false;
+}
+
+bool lt_filter_pass(const struct lt_test *t, const int *state)
+{
+    return !t->filter || lt_prop_eval(t->filter, state);
+}
+
+int lt_ptr_var(const struct lt_test *t, int value)
+{
+    if (value < LT_PTR_BASE)
+        return -1;
+    int v = value - LT_PTR_BASE; /* no overflow: value >= LT_PTR_BASE > 0 */
+    return v < t->nvars ? v : -1;
+}
+
+void lt_value_name(const struct lt_test *t, int value, char *buf, int size)
+{
+    int v = lt_ptr_var(t, value);
+    if (v >= 0)
+        snprintf(buf, (size_t)size, "%s", t->vars[v].name);
+    else
+        snprintf(buf, (size_t)size, "%d", value);
 }
 
 static void loc_name(const struct lt_test *t, struct lt_loc loc, char *buf, int size)
@@ -60,8 +82,13 @@ static void print_prop(const struct lt_test *t, const struct lt_prop *p, char *b
     case LT_C_TRUE: append(buf, size, "true"); break;
     case LT_C_FALSE: append(buf, size, "false"); break;
     case LT_C_ATOM:
-        loc_name(t, p->loc, tmp, sizeof tmp - 16);
-        snprintf(tmp + strlen(tmp), 16, "%s%d", p->neq ? "!=" : "=", p->value);
+        loc_name(t, p->loc, tmp, sizeof tmp / 2);
+        append(buf, size, tmp);
+        append(buf, size, p->neq ? "!=" : "=");
+        if (p->vs_loc)
+            loc_name(t, p->loc2, tmp, sizeof tmp);
+        else
+            lt_value_name(t, p->value, tmp, sizeof tmp);
         append(buf, size, tmp);
         break;
     case LT_C_NOT:
@@ -83,6 +110,31 @@ void lt_prop_print(const struct lt_test *t, const struct lt_prop *p, char *buf, 
 {
     buf[0] = '\0';
     print_prop(t, p, buf, size, 0);
+}
+
+int lt_binop(int op, int a, int b)
+{
+    switch (op) {
+    case '+': return (int)((unsigned)a + (unsigned)b);
+    case '-': return (int)((unsigned)a - (unsigned)b);
+    case '*': return (int)((unsigned)a * (unsigned)b);
+    case '/': return b == 0 ? 0 : (b == -1 ? (int)(0u - (unsigned)a) : a / b);
+    case '%': return b == 0 || b == -1 ? 0 : a % b;
+    case LT_OP('<', '<'): return (int)((unsigned)a << (b & 31));
+    case LT_OP('>', '>'): return a >> (b & 31);
+    case '&': return a & b;
+    case '|': return a | b;
+    case '^': return a ^ b;
+    case '<': return a < b;
+    case '>': return a > b;
+    case LT_OP('<', '='): return a <= b;
+    case LT_OP('>', '='): return a >= b;
+    case LT_OP('=', '='): return a == b;
+    case LT_OP('!', '='): return a != b;
+    case LT_OP('&', '&'): return a && b;
+    case LT_OP('|', '|'): return a || b;
+    }
+    return 0;
 }
 
 const char *lt_mo_name(enum lt_mo mo)

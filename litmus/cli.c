@@ -50,7 +50,8 @@ struct item {
 
 struct cli {
     struct lt_options opt;
-    bool seed_given, json, summary_only, expect, emit_c, list, catalog, explain, model_only, no_tune;
+    bool seed_given, iterations_given, json, summary_only, expect, emit_c, list, catalog, explain, model_only,
+         no_tune;
     long model_budget;        /* machine states the enumerator may visit per test and model */
     struct item *items;
     int nitems;
@@ -194,6 +195,7 @@ static int parse_options(struct cli *c, int argc, char **argv)
         case 'n':
             if (!parse_count(optarg, 1, 1000000000000L, &c->opt.iterations))
                 return bad_usage("-n: '%s' is not a number of iterations (1 or more)", optarg);
+            c->iterations_given = true;
             break;
         case O_CPUS:
             if (parse_cpus(c, optarg) != 0)
@@ -331,6 +333,9 @@ static void add_item(struct item *it, const char *arg)
         const struct lt_catalog_entry *e = catalog_by_name(arg);
         if (e)
             add_catalog_item(it, e);
+        else if (lt_catalog_suggest(arg))
+            snprintf(it->error, sizeof it->error, "%s: no such file, nor a test in the catalog: did you mean %s?",
+                     arg, lt_catalog_suggest(arg));
         else
             snprintf(it->error, sizeof it->error, "%s: no such file, nor a test in the catalog (see --list)", arg);
         return;
@@ -403,7 +408,9 @@ static void state_text(const struct lt_test *t, const int *vals, char *buf, size
     for (int k = 0; k < t->nobs && len < size; k++) {
         char name[96];
         lt_loc_name(t, k, name, sizeof name);
-        int w = snprintf(buf + len, size - len, "%s%s=%d;", k ? " " : "", name, vals[k]);
+        char value[96];
+        lt_value_name(t, vals[k], value, sizeof value); /* a pointer shows as its variable's name */
+        int w = snprintf(buf + len, size - len, "%s%s=%s;", k ? " " : "", name, value);
         if (w < 0)
             break;
         len += (size_t)w;
@@ -1163,7 +1170,12 @@ static int run_items(struct cli *c, int status)
         char err[512], key[1024];
         lt_tune_key(key, sizeof key, it->test->name, it->test->cond_text);
         c->opt.tune_key = key;
-        if (lt_run(it->test, it->fns, &c->opt, &it->res, err, sizeof err) != 0) {
+        /* a test whose instances are slow (a grace period each) names its own default */
+        struct lt_options o = c->opt;
+        const char *own = lt_key(it->test, "Iterations");
+        if (own && !c->iterations_given && atol(own) > 0 && atol(own) < o.iterations)
+            o.iterations = atol(own);
+        if (lt_run(it->test, it->fns, &o, &it->res, err, sizeof err) != 0) {
             snprintf(it->error, sizeof it->error, "%s: %s", it->path, err);
             fprintf(stderr, "litmus: %s\n", it->error);
             status = 2;

@@ -56,8 +56,17 @@ static int parse_state(const struct lt_test *t, char *line, int *vals, const cha
         char *end;
         long v = strtol(eq + 1, &end, 0);
         if (end == eq + 1) {
-            snprintf(err, errsize, "%s:%d: '%s' has no integer value", path, lineno, name);
-            return -1;
+            /* a pointer value: the name of the variable it points to (ast.h) */
+            int var = -1;
+            eq[1 + strcspn(eq + 1, " \t\r\n")] = '\0';
+            for (int i = 0; i < t->nvars && var < 0; i++)
+                if (strcmp(t->vars[i].name, eq + 1) == 0)
+                    var = i;
+            if (var < 0) {
+                snprintf(err, errsize, "%s:%d: '%s' has no integer value", path, lineno, name);
+                return -1;
+            }
+            v = LT_PTR(var);
         }
         vals[k] = (int)v;
         count += !seen[k];

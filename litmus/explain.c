@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "litmus/mapping.h"
 #include "litmus/model.h"
 
 /* ---- statements as text ------------------------------------------------------- */
@@ -46,6 +47,10 @@ static void put_expr(struct sbuf *b, const struct lt_thread *th, const struct lt
         return;
     case LT_E_REG:
         put(b, "%s", th->regs[e->reg].name);
+        return;
+    case LT_E_ADDR:
+    case LT_E_COND:
+        put(b, "?");
         return;
     case LT_E_UNARY:
         put(b, "%c", (char)e->op);
@@ -99,6 +104,13 @@ void lt_stmt_text(const struct lt_test *t, int thread, const struct lt_stmt *s, 
     const struct lt_thread *th = &t->threads[thread];
     struct sbuf b = {buf, size, 0};
     buf[0] = '\0';
+    if (s->text && s->text[0] != '(' && s->kind != LT_S_IF && s->kind != LT_S_ASSIGN) {
+        /* an event: what the source wrote (a hidden register has no name to show) */
+        if (s->reg >= 0 && !th->regs[s->reg].hidden)
+            put(&b, "%s = ", th->regs[s->reg].name);
+        put(&b, "%s", s->text);
+        return;
+    }
     if (s->reg >= 0 && s->kind != LT_S_IF)
         put(&b, "%s = ", th->regs[s->reg].name);
     switch (s->kind) {
@@ -120,6 +132,9 @@ void lt_stmt_text(const struct lt_test *t, int thread, const struct lt_stmt *s, 
         put(&b, "if (");
         put_expr(&b, th, s->value, true);
         put(&b, ")");
+        break;
+    default:
+        put(&b, "%s", s->op ? s->op->name : "?");
         break;
     }
 }
@@ -340,7 +355,9 @@ static void state_text(const struct lt_test *t, const int *vals, char *buf, size
     for (int i = 0; i < t->nobs; i++) {
         char name[96];
         lt_loc_name(t, i, name, sizeof name);
-        put(&b, "%s%s=%d;", i ? " " : "", name, vals[i]);
+        char value[96];
+        lt_value_name(t, vals[i], value, sizeof value);
+        put(&b, "%s%s=%s;", i ? " " : "", name, value);
     }
 }
 

@@ -20,4 +20,8 @@ void lt_gen_name(char *buf, size_t size, const char *prefix, int test, int threa
  * them to lt_args.out: fills obs_of[k] = index into test->obs, returns count. */
 int lt_thread_outputs(const struct lt_test *t, int thread, int *obs_of);
 
+/* Whether the generated code calls liburcu (link it with -lurcu-memb, and
+ * register the runner's threads: lt_run does). */
+bool lt_gen_needs_rcu(struct lt_test *const *tests, int n);
+
 #endif

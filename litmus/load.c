@@ -8,6 +8,7 @@
  */
 #include "litmus/load.h"
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +64,7 @@ static void first_lines(const char *path, char *out, size_t size)
         out[--len] = '\0';
 }
 
-static int run_compiler(const char *dir, const char *src, const char *so, char *err, size_t errsize)
+static int run_compiler(const char *dir, const char *src, const char *so, bool rcu, char *err, size_t errsize)
 {
     const char *cc = getenv("CC");
     const char *cflags = getenv("LITMUS_CFLAGS");
@@ -84,6 +85,8 @@ static int run_compiler(const char *dir, const char *src, const char *so, char *
     argv[n++] = "-o";
     argv[n++] = (char *)so;
     argv[n++] = (char *)src;
+    if (rcu)
+        argv[n++] = "-lurcu-memb"; /* RCU and SRCU are liburcu's (gen.c) */
     argv[n] = NULL;
 
     posix_spawn_file_actions_t fa;
@@ -140,7 +143,7 @@ int lt_compile(struct lt_test *const *tests, int n, struct lt_library *lib, char
         snprintf(err, errsize, "cannot write %s: %s", src, strerror(errno));
         goto out;
     }
-    if (run_compiler(dir, src, so, err, errsize) != 0)
+    if (run_compiler(dir, src, so, lt_gen_needs_rcu(tests, n), err, errsize) != 0)
         goto out;
     lib->handle = dlopen(so, RTLD_NOW | RTLD_LOCAL);
     if (!lib->handle) {
@@ -177,6 +180,46 @@ out:
     if (rc != 0)
         lt_library_close(lib);
     return rc;
+}
+
+/* Edit distance (insert, delete, replace; case-insensitive), capped at 3. */
+static int edit_distance(const char *a, const char *b)
+{
+    enum { MAXLEN = 64 };
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= MAXLEN || lb >= MAXLEN)
+        return 3;
+    int prev[MAXLEN + 1], cur[MAXLEN + 1];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+            int best = prev[j - 1] + !same;
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best)
+                best = cur[j - 1] + 1;
+            cur[j] = best;
+        }
+        memcpy(prev, cur, sizeof(int) * (lb + 1));
+    }
+    return prev[lb] < 3 ? prev[lb] : 3;
+}
+
+const char *lt_catalog_suggest(const char *name)
+{
+    const char *best = NULL;
+    int best_d = 3;
+    for (int i = 0; i < lt_catalog_count; i++) {
+        int d = edit_distance(name, lt_catalog[i].name);
+        if (d < best_d) {
+            best_d = d;
+            best = lt_catalog[i].name;
+        }
+    }
+    return best;
 }
 
 void lt_library_close(struct lt_library *lib)

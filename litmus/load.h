@@ -19,6 +19,11 @@ struct lt_catalog_entry {
 extern const struct lt_catalog_entry lt_catalog[];
 extern const int lt_catalog_count;
 
+/* The catalog name closest to a name that is not one ("sb" -> "SB",
+ * "MP+relaq" -> "MP+relacq"): the same ignoring case, else at most two
+ * edits away; NULL when none is close. */
+const char *lt_catalog_suggest(const char *name);
+
 /* A shared object holding the threads of several tests. */
 struct lt_library {
     void *handle;

@@ -27,12 +27,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "litmus/mapping.h"
 #include "locks/sys.h"
 
 /* ---- lowering: statement tree -> instruction list ------------------------------ */
 
 enum op {
     OP_LOAD, OP_STORE, OP_RMW,   /* memory operations: one step each */
+    OP_LOCK,                     /* spin_lock: waits for 0, then writes 1 (a locked RMW) */
+    OP_UNLOCK,                   /* spin_unlock: a store of 0 (a plain MOV on x86: buffered) */
+    OP_TRYLOCK,                  /* spin_trylock: a locked RMW that may not write */
+    OP_ISLOCKED,                 /* spin_is_locked: a load */
+    OP_RCU_LOCK, OP_RCU_UNLOCK,  /* enter / leave a read-side critical section */
+    OP_SYNC,                     /* synchronize_rcu starts: snapshot the readers inside */
+    OP_SYNC_WAIT,                /* ... and ends once each of them has left */
     OP_MFENCE,                   /* TSO: may pass only with an empty buffer */
     OP_NO_FENCE,                 /* a fence with no x86 instruction: nothing to do */
     OP_ASSIGN,
@@ -49,14 +57,18 @@ struct instr {
 struct code {
     struct instr *ins;
     int n;
-    int nstores;
+    int nstores;                 /* instructions that enter the store buffer */
+    uint64_t *rem_read;          /* [pc]: variables the code from pc on may read (bit v) */
+    uint64_t *rem_write;         /* [pc]: ... and may write */
+    bool *rem_sync;              /* [pc]: whether it may still wait for a grace period */
 };
 
 /* smp_mb() and atomic_thread_fence(seq_cst) are MFENCE; every other fence
- * (rmb, wmb, barrier, acquire/release/acq_rel) is no instruction on x86. */
+ * (rmb, wmb, barrier, acquire/release/acq_rel) is no instruction on x86
+ * (the operation table, mapping.c, says which). */
 static bool is_mfence(const struct lt_stmt *s)
 {
-    return s->prim != LT_P_BARRIER && s->mo == LT_SEQ_CST;
+    return lt_is_x86_full_fence(s);
 }
 
 /* An upper bound on the instructions a block lowers to. */
@@ -65,7 +77,7 @@ static int count_instrs(const struct lt_block *b)
     int n = 0;
     for (int i = 0; i < b->n; i++) {
         const struct lt_stmt *s = &b->stmts[i];
-        n += 2; /* a seq_cst store is two; an if's branch and jump are two */
+        n += 2; /* a seq_cst store, a sync, an if's branch and jump are two */
         if (s->kind == LT_S_IF)
             n += count_instrs(&s->then) + count_instrs(&s->els);
     }
@@ -105,11 +117,34 @@ static void lower_stmt(struct code *c, const struct lt_stmt *s)
         c->nstores++;
         /* seq_cst store: XCHG (clang) or MOV+MFENCE (gcc): the thread goes on
          * only once its buffer, this store included, has drained. */
-        if (s->mo == LT_SEQ_CST)
+        if (s->mo == LT_SEQ_CST && !s->plain)
             emit(c, OP_MFENCE, s);
         break;
     case LT_S_RMW:
         emit(c, OP_RMW, s);
+        break;
+    case LT_S_LOCK:
+        emit(c, OP_LOCK, s);
+        break;
+    case LT_S_UNLOCK:
+        emit(c, OP_UNLOCK, s);
+        c->nstores++;
+        break;
+    case LT_S_TRYLOCK:
+        emit(c, OP_TRYLOCK, s);
+        break;
+    case LT_S_ISLOCKED:
+        emit(c, OP_ISLOCKED, s);
+        break;
+    case LT_S_RCU_LOCK:
+        emit(c, OP_RCU_LOCK, s);
+        break;
+    case LT_S_RCU_UNLOCK:
+        emit(c, OP_RCU_UNLOCK, s);
+        break;
+    case LT_S_SYNC_RCU:
+        emit(c, OP_SYNC, s);
+        emit(c, OP_SYNC_WAIT, s);
         break;
     case LT_S_FENCE:
         emit(c, is_mfence(s) ? OP_MFENCE : OP_NO_FENCE, s);
@@ -129,7 +164,49 @@ static void lower_block(struct code *c, const struct lt_block *b)
         lower_stmt(c, &b->stmts[i]);
 }
 
+/* What the code from each pc on may read and write (bit v for variable v;
+ * every bit for an access through a pointer).  Code only jumps forward, so
+ * one backward pass computes it. */
+static void remaining_accesses(struct code *c)
+{
+    c->rem_read = calloc((size_t)c->n + 1, sizeof *c->rem_read);
+    c->rem_write = calloc((size_t)c->n + 1, sizeof *c->rem_write);
+    c->rem_sync = calloc((size_t)c->n + 1, sizeof *c->rem_sync);
+    if (!c->rem_read || !c->rem_write || !c->rem_sync)
+        abort();
+    for (int i = c->n - 1; i >= 0; i--) {
+        const struct instr *in = &c->ins[i];
+        uint64_t r = c->rem_read[i + 1], w = c->rem_write[i + 1];
+        bool sync = c->rem_sync[i + 1] || in->op == OP_SYNC || in->op == OP_SYNC_WAIT;
+        if (in->op == OP_JUMP) {
+            r = c->rem_read[in->target];
+            w = c->rem_write[in->target];
+            sync = c->rem_sync[in->target];
+        } else if (in->op == OP_BRANCH) {
+            r |= c->rem_read[in->target];
+            w |= c->rem_write[in->target];
+            sync |= c->rem_sync[in->target];
+        }
+        c->rem_sync[i] = sync;
+        const struct lt_stmt *s = in->s;
+        bool mem = in->op == OP_LOAD || in->op == OP_STORE || in->op == OP_RMW || in->op == OP_LOCK ||
+                   in->op == OP_UNLOCK || in->op == OP_TRYLOCK || in->op == OP_ISLOCKED;
+        if (mem) {
+            uint64_t bits = s->var >= 0 ? (uint64_t)1 << s->var : ~(uint64_t)0;
+            if (lt_stmt_reads(s))
+                r |= bits;
+            if (lt_stmt_writes(s))
+                w |= bits;
+        }
+        c->rem_read[i] = r;
+        c->rem_write[i] = w;
+    }
+}
+
 /* ---- the machine: a test's code and the layout of its states ------------------- */
+
+/* RCU domains: 0 is RCU, 1.. the srcu_structs the test names. */
+#define MAX_DOMAINS 8
 
 struct machine {
     const struct lt_test *t;
@@ -137,19 +214,56 @@ struct machine {
     struct code code[LT_MAX_THREADS];
     int base[LT_MAX_THREADS];   /* index of thread k's pc in a state */
     int cap[LT_MAX_THREADS];    /* buffer capacity (0 under SC) */
+    int ndomains;               /* RCU domains with a slot per thread (0 when the test has no RCU) */
+    int domain_var[MAX_DOMAINS];/* the srcu_struct of domain d (d >= 1) */
+    int nsnap;                  /* per thread: a sync's snapshot of the others (nthreads or 0) */
+    int dead;                   /* index of the "bad dereference" flag */
     int width;                  /* ints per state */
 };
 
-/* Pointers into one thread's part of a state. */
+/* Pointers into one thread's part of a state:
+ *   pc | regs[nregs] | rcu[2 * ndomains]: (depth, epoch) | snap[nsnap] | buffered | buffer[2 * cap] */
 struct tstate {
-    int *pc, *regs, *buffered, *buffer;
+    int *pc, *regs, *rcu, *snap, *buffered, *buffer;
 };
+
+static int domain_of(const struct machine *mc, const struct lt_stmt *s)
+{
+    for (int d = 1; d < mc->ndomains; d++)
+        if (mc->domain_var[d] == s->domain)
+            return d;
+    return 0;
+}
+
+static void find_domains(struct machine *mc, const struct lt_block *b, bool *sync)
+{
+    for (int i = 0; i < b->n; i++) {
+        const struct lt_stmt *s = &b->stmts[i];
+        if (s->kind == LT_S_IF) {
+            find_domains(mc, &s->then, sync);
+            find_domains(mc, &s->els, sync);
+            continue;
+        }
+        if (s->kind != LT_S_RCU_LOCK && s->kind != LT_S_RCU_UNLOCK && s->kind != LT_S_SYNC_RCU)
+            continue;
+        if (s->kind == LT_S_SYNC_RCU)
+            *sync = true;
+        if (mc->ndomains == 0)
+            mc->ndomains = 1;
+        if (s->domain >= 0 && domain_of(mc, s) == 0 && mc->ndomains < MAX_DOMAINS)
+            mc->domain_var[mc->ndomains++] = s->domain;
+    }
+}
 
 static void machine_init(struct machine *mc, const struct lt_test *t, enum lt_model m)
 {
     memset(mc, 0, sizeof *mc);
     mc->t = t;
     mc->m = m;
+    bool sync = false;
+    for (int k = 0; k < t->nthreads; k++)
+        find_domains(mc, &t->threads[k].body, &sync);
+    mc->nsnap = sync ? t->nthreads : 0;
     int at = t->nvars;
     for (int k = 0; k < t->nthreads; k++) {
         struct code *c = &mc->code[k];
@@ -157,24 +271,37 @@ static void machine_init(struct machine *mc, const struct lt_test *t, enum lt_mo
         if (!c->ins)
             abort();
         lower_block(c, &t->threads[k].body);
+        remaining_accesses(c);
         mc->cap[k] = m == LT_MODEL_TSO ? c->nstores : 0;
         mc->base[k] = at;
-        at += 2 + t->threads[k].nregs + 2 * mc->cap[k];
+        at += 2 + t->threads[k].nregs + 2 * mc->ndomains + mc->nsnap + 2 * mc->cap[k];
     }
+    mc->dead = at++;
     mc->width = at;
 }
 
 static void machine_free(struct machine *mc)
 {
-    for (int k = 0; k < mc->t->nthreads; k++)
+    for (int k = 0; k < mc->t->nthreads; k++) {
         free(mc->code[k].ins);
+        free(mc->code[k].rem_read);
+        free(mc->code[k].rem_write);
+        free(mc->code[k].rem_sync);
+    }
 }
 
 static struct tstate thread_of(const struct machine *mc, int *st, int k)
 {
     int *p = st + mc->base[k];
     int nregs = mc->t->threads[k].nregs;
-    return (struct tstate){p, p + 1, p + 1 + nregs, p + 2 + nregs};
+    struct tstate ts;
+    ts.pc = p;
+    ts.regs = p + 1;
+    ts.rcu = ts.regs + nregs;
+    ts.snap = ts.rcu + 2 * mc->ndomains;
+    ts.buffered = ts.snap + mc->nsnap;
+    ts.buffer = ts.buffered + 1;
+    return ts;
 }
 
 static void initial_state(const struct machine *mc, int *st)
@@ -196,6 +323,8 @@ static int eval(const struct lt_expr *e, const int *regs)
     switch (e->kind) {
     case LT_E_CONST: return e->value;
     case LT_E_REG: return regs[e->reg];
+    case LT_E_ADDR: return LT_PTR(e->var);
+    case LT_E_COND: return eval(e->a, regs) ? eval(e->b, regs) : eval(e->c, regs);
     case LT_E_UNARY: {
         int a = eval(e->a, regs);
         if (e->op == '-')
@@ -205,23 +334,16 @@ static int eval(const struct lt_expr *e, const int *regs)
     case LT_E_BINARY: break;
     }
     int a = eval(e->a, regs), b = eval(e->b, regs);
-    switch (e->op) {
-    case '+': return (int)((unsigned)a + (unsigned)b);
-    case '-': return (int)((unsigned)a - (unsigned)b);
-    case '*': return (int)((unsigned)a * (unsigned)b);
-    case '&': return a & b;
-    case '|': return a | b;
-    case '^': return a ^ b;
-    case '<': return a < b;
-    case '>': return a > b;
-    case LT_OP('<', '='): return a <= b;
-    case LT_OP('>', '='): return a >= b;
-    case LT_OP('=', '='): return a == b;
-    case LT_OP('!', '='): return a != b;
-    case LT_OP('&', '&'): return a && b;
-    case LT_OP('|', '|'): return a || b;
-    }
-    return 0;
+    return lt_binop(e->op, a, b);
+}
+
+/* The variable an access touches: its own, or the one its address (a
+ * pointer value) names; -1 for a bad dereference. */
+static int target_var(const struct machine *mc, const struct lt_stmt *s, const int *regs)
+{
+    if (s->var >= 0)
+        return s->var;
+    return lt_ptr_var(mc->t, eval(s->addr, regs));
 }
 
 /* ---- steps ----------------------------------------------------------------------- */
@@ -250,8 +372,60 @@ static struct lt_event event(enum lt_event_kind kind, int k, const struct lt_stm
     return (struct lt_event){.kind = kind, .thread = k, .stmt = s, .var = var, .value = value};
 }
 
-/* Run thread k's register-only instructions until the next memory step
- * (or an MFENCE that must wait for its buffer), or the end. */
+static void do_load(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr);
+static void do_store(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr);
+static void do_rcu(const struct machine *mc, int *st, int k, const struct instr *in, const struct narrator *nr);
+
+/* Whether thread k's next load or store can run at once, inside the step
+ * before it: a step no other thread can see or affect now or later
+ * commutes with every other step, so running it eagerly loses no final
+ * state (a persistent set of one step, as partial-order reduction says) and
+ * saves the interleavings.  Under TSO a store only enters the thread's own
+ * buffer: invisible (its drain is the visible step) unless another thread
+ * may still start or end a grace period, which waits for every buffer.  A load of v is
+ * invisible when no other thread may still write v (in its code from its pc
+ * on, or in its store buffer); a SC store to v when no other thread may
+ * still read or write v. */
+static bool invisible(const struct machine *mc, int *st, int k, const struct instr *in)
+{
+    const struct lt_stmt *s = in->s;
+    if ((in->op == OP_STORE && mc->m == LT_MODEL_TSO) || in->op == OP_RCU_LOCK || in->op == OP_RCU_UNLOCK) {
+        /* only a grace period looks at other threads' buffers and read-side
+         * sections (it waits until every buffer is empty) */
+        for (int j = 0; j < mc->t->nthreads; j++) {
+            const struct code *c = &mc->code[j];
+            int pc = *thread_of(mc, st, j).pc;
+            if (j != k && c->rem_sync[pc < c->n ? pc : c->n])
+                return false;
+        }
+        return true;
+    }
+    if (s->var < 0 || (in->op != OP_LOAD && in->op != OP_STORE))
+        return false;
+    uint64_t bit = (uint64_t)1 << s->var;
+    for (int j = 0; j < mc->t->nthreads; j++) {
+        if (j == k)
+            continue;
+        const struct code *c = &mc->code[j];
+        int pc = *thread_of(mc, st, j).pc;
+        if (pc > c->n)
+            pc = c->n;
+        uint64_t touch = c->rem_write[pc] | (in->op == OP_STORE ? c->rem_read[pc] : 0);
+        if (touch & bit)
+            return false;
+        if (mc->m == LT_MODEL_TSO) {
+            struct tstate o = thread_of(mc, st, j);
+            for (int i = 0; i < *o.buffered; i++)
+                if (o.buffer[2 * i] == s->var)
+                    return false;
+        }
+    }
+    return true;
+}
+
+/* Run thread k's register-only instructions, and loads and stores no
+ * other thread can see (invisible), until the next visible memory step (or
+ * an MFENCE that must wait for its buffer), or the end. */
 static void run_local(const struct machine *mc, int *st, int k, const struct narrator *nr)
 {
     const struct code *c = &mc->code[k];
@@ -285,10 +459,32 @@ static void run_local(const struct machine *mc, int *st, int k, const struct nar
             *ts.pc += 1;
             report(mc, st, nr, event(LT_EV_MFENCE, k, s, -1, 0));
             break;
+        case OP_LOAD:
+        case OP_STORE:
+        case OP_RCU_LOCK:
+        case OP_RCU_UNLOCK:
+            if (!invisible(mc, st, k, in))
+                return;
+            *ts.pc += 1;
+            if (in->op == OP_LOAD)
+                do_load(mc, st, k, s, nr);
+            else if (in->op == OP_STORE)
+                do_store(mc, st, k, s, nr);
+            else
+                do_rcu(mc, st, k, in, nr);
+            break;
         default:
             return;
         }
     }
+}
+
+/* After any step, every thread's invisible work (another thread's step may
+ * have made a pending load invisible: nobody writes its variable any more). */
+static void run_all_local(const struct machine *mc, int *st, const struct narrator *nr)
+{
+    for (int k = 0; k < mc->t->nthreads && !st[mc->dead]; k++)
+        run_local(mc, st, k, nr);
 }
 
 static bool thread_done(const struct machine *mc, int *st, int k)
@@ -296,15 +492,59 @@ static bool thread_done(const struct machine *mc, int *st, int k)
     return *thread_of(mc, st, k).pc >= mc->code[k].n;
 }
 
+static bool all_buffers_empty(const struct machine *mc, int *st)
+{
+    for (int j = 0; j < mc->t->nthreads; j++)
+        if (*thread_of(mc, st, j).buffered > 0)
+            return false;
+    return true;
+}
+
+/* A sync's wait is over when every reader it saw inside has left that
+ * section (its depth is 0, or its epoch moved on: a new section began). */
+static bool readers_gone(const struct machine *mc, int *st, int k, const struct lt_stmt *s)
+{
+    struct tstate me = thread_of(mc, st, k);
+    int d = domain_of(mc, s);
+    for (int j = 0; j < mc->t->nthreads; j++) {
+        if (me.snap[j] == 0)
+            continue;
+        struct tstate o = thread_of(mc, st, j);
+        if (o.rcu[2 * d] > 0 && o.rcu[2 * d + 1] == me.snap[j] - 1)
+            return false;
+    }
+    return true;
+}
+
 /* Whether thread k can take its next step: locked instructions and MFENCE
- * wait for an empty store buffer. */
+ * wait for an empty store buffer, spin_lock for a free lock, a grace period
+ * for the readers it waits for.  synchronize_rcu is a full barrier on every
+ * CPU (liburcu's membarrier, the kernel's IPIs and quiescent states): it
+ * starts and ends only when every store buffer is empty. */
 static bool can_run(const struct machine *mc, int *st, int k)
 {
     struct tstate ts = thread_of(mc, st, k);
-    if (*ts.pc >= mc->code[k].n)
+    if (*ts.pc >= mc->code[k].n || st[mc->dead])
         return false;
-    enum op op = mc->code[k].ins[*ts.pc].op;
-    return (op != OP_RMW && op != OP_MFENCE) || *ts.buffered == 0;
+    const struct instr *in = &mc->code[k].ins[*ts.pc];
+    switch (in->op) {
+    case OP_RMW:
+    case OP_TRYLOCK:
+    case OP_MFENCE:
+        return *ts.buffered == 0;
+    case OP_LOCK: {
+        if (*ts.buffered > 0)
+            return false;
+        int v = target_var(mc, in->s, ts.regs);
+        return v < 0 || st[v] == 0;
+    }
+    case OP_SYNC:
+        return all_buffers_empty(mc, st);
+    case OP_SYNC_WAIT:
+        return all_buffers_empty(mc, st) && readers_gone(mc, st, k, in->s);
+    default:
+        return true;
+    }
 }
 
 static bool can_drain(const struct machine *mc, int *st, int k)
@@ -321,47 +561,116 @@ static int forwarded(const struct tstate *ts, int var)
     return -1;
 }
 
+/* A bad dereference: this execution is not one (herd7 drops it too). */
+static void kill(const struct machine *mc, int *st)
+{
+    st[mc->dead] = 1;
+}
+
 static void do_load(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr)
 {
     struct tstate ts = thread_of(mc, st, k);
-    int i = forwarded(&ts, s->var);
-    int value = i >= 0 ? ts.buffer[2 * i + 1] : st[s->var];
+    int var = target_var(mc, s, ts.regs);
+    if (var < 0) {
+        kill(mc, st);
+        return;
+    }
+    int i = forwarded(&ts, var);
+    int value = i >= 0 ? ts.buffer[2 * i + 1] : st[var];
+    if (s->kind == LT_S_ISLOCKED)
+        value = value != 0;
     if (s->reg >= 0)
         ts.regs[s->reg] = value;
-    report(mc, st, nr, event(i >= 0 ? LT_EV_LOAD_BUF : LT_EV_LOAD_MEM, k, s, s->var, value));
+    report(mc, st, nr, event(i >= 0 ? LT_EV_LOAD_BUF : LT_EV_LOAD_MEM, k, s, var, value));
 }
 
 static void do_store(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr)
 {
     struct tstate ts = thread_of(mc, st, k);
-    int value = eval(s->value, ts.regs);
+    int var = target_var(mc, s, ts.regs);
+    if (var < 0) {
+        kill(mc, st);
+        return;
+    }
+    int value = s->kind == LT_S_UNLOCK ? 0 : eval(s->value, ts.regs);
     if (mc->m == LT_MODEL_SC) {
-        st[s->var] = value;
-        report(mc, st, nr, event(LT_EV_STORE_MEM, k, s, s->var, value));
+        st[var] = value;
+        report(mc, st, nr, event(LT_EV_STORE_MEM, k, s, var, value));
         return;
     }
     int n = (*ts.buffered)++;
-    ts.buffer[2 * n] = s->var;
+    ts.buffer[2 * n] = var;
     ts.buffer[2 * n + 1] = value;
-    report(mc, st, nr, event(LT_EV_STORE_BUF, k, s, s->var, value));
+    report(mc, st, nr, event(LT_EV_STORE_BUF, k, s, var, value));
 }
 
-/* xchg / cmpxchg: under TSO the buffer is empty here (can_run), and the
- * read and the write are one step on memory: nothing comes between them. */
+/* RMWs, spin_lock, spin_trylock: under TSO the buffer is empty here
+ * (can_run), and the read and the write are one step on memory: nothing
+ * comes between them. */
 static void do_rmw(const struct machine *mc, int *st, int k, const struct lt_stmt *s, const struct narrator *nr)
 {
     struct tstate ts = thread_of(mc, st, k);
-    int old = st[s->var];
-    bool wrote = !s->is_cmpxchg || old == eval(s->expected, ts.regs);
-    int value = eval(s->value, ts.regs);
+    int var = target_var(mc, s, ts.regs);
+    if (var < 0) {
+        kill(mc, st);
+        return;
+    }
+    int old = st[var], value, result;
+    bool wrote;
+    if (s->kind == LT_S_LOCK || s->kind == LT_S_TRYLOCK) {
+        wrote = old == 0; /* spin_lock only runs when the lock is free (can_run) */
+        value = 1;
+        result = wrote;
+    } else {
+        int operand = s->value ? eval(s->value, ts.regs) : 0;
+        wrote = lt_rmw_writes(s, old, s->expected ? eval(s->expected, ts.regs) : 0);
+        value = lt_rmw_new(s, old, operand);
+        result = lt_rmw_result(s, old, wrote ? value : old, wrote);
+    }
     if (wrote)
-        st[s->var] = value;
+        st[var] = value;
     if (s->reg >= 0)
-        ts.regs[s->reg] = old;
-    struct lt_event ev = event(LT_EV_RMW, k, s, s->var, value);
+        ts.regs[s->reg] = result;
+    if (s->reg_expected >= 0 && !wrote)
+        ts.regs[s->reg_expected] = old; /* compare_exchange: "expected" learns the value it found */
+    struct lt_event ev = event(LT_EV_RMW, k, s, var, value);
     ev.old = old;
     ev.wrote = wrote;
     report(mc, st, nr, ev);
+}
+
+/* rcu_read_lock / srcu_read_lock: the outermost one starts a new section (epoch + 1). */
+static void do_rcu(const struct machine *mc, int *st, int k, const struct instr *in, const struct narrator *nr)
+{
+    struct tstate ts = thread_of(mc, st, k);
+    const struct lt_stmt *s = in->s;
+    int d = domain_of(mc, s);
+    switch (in->op) {
+    case OP_RCU_LOCK:
+        if (ts.rcu[2 * d]++ == 0)
+            ts.rcu[2 * d + 1]++;
+        if (s->reg >= 0)
+            ts.regs[s->reg] = 0; /* srcu_read_lock's index */
+        break;
+    case OP_RCU_UNLOCK:
+        if (ts.rcu[2 * d] > 0)
+            ts.rcu[2 * d]--;
+        break;
+    case OP_SYNC:
+        /* remember every other thread now inside a section of this domain */
+        for (int j = 0; j < mc->t->nthreads; j++) {
+            struct tstate o = thread_of(mc, st, j);
+            ts.snap[j] = j != k && o.rcu[2 * d] > 0 ? o.rcu[2 * d + 1] + 1 : 0;
+        }
+        break;
+    case OP_SYNC_WAIT:
+        for (int j = 0; j < mc->nsnap; j++)
+            ts.snap[j] = 0;
+        break;
+    default:
+        break;
+    }
+    report(mc, st, nr, event(in->op == OP_SYNC_WAIT ? LT_EV_MFENCE : LT_EV_NO_FENCE, k, s, -1, 0));
 }
 
 static void run_step(const struct machine *mc, int *st, int k, const struct narrator *nr)
@@ -370,13 +679,15 @@ static void run_step(const struct machine *mc, int *st, int k, const struct narr
     const struct instr *in = &mc->code[k].ins[*ts.pc];
     *ts.pc += 1;
     switch (in->op) {
-    case OP_LOAD: do_load(mc, st, k, in->s, nr); break;
-    case OP_STORE: do_store(mc, st, k, in->s, nr); break;
-    case OP_RMW: do_rmw(mc, st, k, in->s, nr); break;
+    case OP_LOAD: case OP_ISLOCKED: do_load(mc, st, k, in->s, nr); break;
+    case OP_STORE: case OP_UNLOCK: do_store(mc, st, k, in->s, nr); break;
+    case OP_RMW: case OP_LOCK: case OP_TRYLOCK: do_rmw(mc, st, k, in->s, nr); break;
+    case OP_RCU_LOCK: case OP_RCU_UNLOCK: case OP_SYNC: case OP_SYNC_WAIT: do_rcu(mc, st, k, in, nr); break;
     case OP_MFENCE: report(mc, st, nr, event(LT_EV_MFENCE, k, in->s, -1, 0)); break;
     default: break; /* run_local consumed every other instruction */
     }
-    run_local(mc, st, k, nr);
+    if (!st[mc->dead])
+        run_all_local(mc, st, nr);
 }
 
 /* TSO: the oldest buffered store of thread k reaches memory. */
@@ -390,11 +701,13 @@ static void drain_step(const struct machine *mc, int *st, int k, const struct na
     st[var] = value;
     report(mc, st, nr, event(LT_EV_DRAIN, k, NULL, var, value));
     /* an MFENCE that waited for this buffer is now register-only work */
-    run_local(mc, st, k, nr);
+    run_all_local(mc, st, nr);
 }
 
 static bool step_possible(const struct machine *mc, int *st, struct lt_step s)
 {
+    if (st[mc->dead])
+        return false;
     return s.drain ? can_drain(mc, st, s.thread) : can_run(mc, st, s.thread);
 }
 
@@ -415,6 +728,8 @@ static void start(const struct machine *mc, int *st, const struct narrator *nr)
 
 static bool is_final(const struct machine *mc, int *st)
 {
+    if (st[mc->dead])
+        return false;
     for (int k = 0; k < mc->t->nthreads; k++)
         if (!thread_done(mc, st, k) || *thread_of(mc, st, k).buffered > 0)
             return false;
@@ -595,9 +910,13 @@ static void collect_finals(const struct machine *mc, const struct table *tb, str
         n += is_final(mc, key_of(tb, i));
     int *all = xrealloc(NULL, sizeof(int) * (size_t)w * (size_t)(n + 1));
     n = 0;
-    for (long i = 0; i < tb->count; i++)
-        if (is_final(mc, key_of(tb, i)))
-            project(mc, key_of(tb, i), all + w * n++);
+    for (long i = 0; i < tb->count; i++) {
+        if (!is_final(mc, key_of(tb, i)))
+            continue;
+        project(mc, key_of(tb, i), all + w * n);
+        if (lt_filter_pass(mc->t, all + w * n)) /* herd7's filter: other final states do not count */
+            n++;
+    }
     sort_width = nobs;
     if (n > 1)
         qsort(all, (size_t)n, sizeof(int) * (size_t)w, vals_cmp);
@@ -663,7 +982,7 @@ static long first_witness(const struct machine *mc, const struct table *tb, int 
         if (!is_final(mc, key_of(tb, i)))
             continue;
         project(mc, key_of(tb, i), vals);
-        if (lt_prop_eval(mc->t->prop, vals))
+        if (lt_filter_pass(mc->t, vals) && lt_prop_eval(mc->t->prop, vals))
             return i;
     }
     return -1;

@@ -36,6 +36,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <urcu/urcu-memb.h>
+
+#include "litmus/mapping.h"
 #include "locks/sys.h"
 
 _Static_assert(sizeof(((struct lt_args *)0)->var) / sizeof(((struct lt_args *)0)->var[0]) == LT_MAX_VARS,
@@ -197,9 +200,9 @@ static void scan_block(const struct lt_block *b, int tid, unsigned *readers, uns
 {
     for (int i = 0; i < b->n; i++) {
         const struct lt_stmt *s = &b->stmts[i];
-        if (s->kind == LT_S_LOAD || s->kind == LT_S_RMW)
+        if (s->var >= 0 && lt_stmt_reads(s)) /* accesses through pointers: not known here */
             readers[s->var] |= 1u << tid;
-        if (s->kind == LT_S_STORE || s->kind == LT_S_RMW)
+        if (s->var >= 0 && lt_stmt_writes(s))
             writers[s->var] |= 1u << tid;
         if (s->kind == LT_S_IF) {
             scan_block(&s->then, tid, readers, writers);
@@ -280,6 +283,8 @@ static void count_share(struct runner *R, struct worker *w)
                 vals[k] = atomic_load_explicit(&R->vars[loc->index][slot], memory_order_relaxed);
             }
         }
+        if (!lt_filter_pass(t, vals))
+            continue; /* herd7's filter: such an instance does not count (as in the models) */
         if (run && memcmp(vals, prev, size) == 0) {
             run++;
             continue;
@@ -382,12 +387,29 @@ static void set_start(void *ctx)
         R->workers[t].args.start = start;
 }
 
+/* Tests with RCU or SRCU call liburcu (gen.c): its readers must be
+ * registered threads, and a registered thread must unregister before it
+ * ends.  A thread outside a read-side section never delays a grace period,
+ * so registered runner threads waiting at a barrier cost nothing. */
+static void rcu_online(const struct runner *R)
+{
+    if (R->test->has_rcu)
+        urcu_memb_register_thread();
+}
+
+static void rcu_offline(const struct runner *R)
+{
+    if (R->test->has_rcu)
+        urcu_memb_unregister_thread();
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct runner *R = w->run;
     if (w->cpu >= 0)
         pin_to_cpu(w->cpu); /* best effort: unpinned threads still give correct results */
+    rcu_online(R);
     struct rusage before, after;
     getrusage(RUSAGE_THREAD, &before);
     for (;;) {
@@ -400,6 +422,7 @@ static void *worker_main(void *arg)
         if (R->finished) {
             getrusage(RUSAGE_THREAD, &after);
             w->preempted = after.ru_nivcsw - before.ru_nivcsw;
+            rcu_offline(R);
             return NULL;
         }
         reset_vars(R, w->tid);
