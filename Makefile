@@ -89,7 +89,7 @@ help: ## list the targets
 # generator, runner, SC/x86-TSO enumerator and command line; litmus-gen turns the catalog
 # litmus/tests/*.litmus into C at build time, compiled into build/bin/litmus;
 # the CMocka tests are litmus/unit/test_*.c.
-LITMUS_LIB_SRCS := $(filter-out litmus/main.c litmus/gen_main.c,$(wildcard litmus/*.c))
+LITMUS_LIB_SRCS := $(filter-out litmus/main.c litmus/gen_main.c,$(wildcard litmus/*.c litmus/models/*.c))
 LITMUS_LIB := $(BUILD)/lib/liblitmus.a
 LITMUS_GEN := $(BUILD)/bin/litmus-gen
 LITMUS_CATALOG_SRCS := $(sort $(wildcard litmus/tests/*.litmus))

@@ -28,31 +28,21 @@
 #include "litmus/gen.h"
 #include "litmus/load.h"
 #include "litmus/model.h"
+#include "litmus/report.h"
+#include "litmus/verdict.h"
 #include "litmus/parse.h"
 #include "litmus/run.h"
 #include "locks/sys.h"
 
-struct item {
-    const char *arg;          /* as named on the command line */
-    char *path;
-    char *source;             /* owned text, NULL for a catalog entry */
-    struct lt_test *test;
-    const lt_thread_fn *fns;
-    int lib_index;            /* position among the tests compiled on the fly, or -1 */
-    char error[1024];         /* why it cannot run */
-    bool ran;
-    struct lt_result res;
-    int expect;               /* 0 unchecked, 1 met, -1 failed */
-    char expect_msg[512];
-    bool modeled;             /* sc and tso enumerated (each may be too_large) */
-    struct lt_model_result sc, tso;
-};
 
 struct cli {
     struct lt_options opt;
     bool seed_given, json, summary_only, expect, emit_c, list, catalog, explain, model_only;
     long model_budget;        /* machine states the enumerator may visit per test and model */
-    struct item *items;
+    long exec_budget;         /* candidate executions the axiomatic engine may build per test */
+    const char *model_spec;   /* --model NAME[,NAME], or NULL for every model */
+    struct lt_selection models;
+    struct lt_item *items;
     int nitems;
     const char *label;        /* test being run, for progress */
     bool progress_shown;
@@ -74,6 +64,7 @@ static const char usage[] =
     "      --emit-c        print the C generated for the tests and exit\n"
     "      --model-only    only enumerate what SC and x86-TSO allow; run nothing on the CPU\n"
     "      --explain       print one x86-TSO execution reaching each test's condition, step by step\n"
+    "      --model NAME[,NAME]  which models to run (default all: sc,x86_tso,c11,...)\n"
     "      --model-budget N  machine states the enumerator may visit per test (default 1M)\n"
     "      --batch N       instances per batch (default 400)\n"
     "      --period TICKS  time-stamp-counter ticks between instances (default: adaptive)\n"
@@ -165,7 +156,7 @@ static int parse_cpus(struct cli *c, const char *s)
 static int parse_options(struct cli *c, int argc, char **argv)
 {
     enum { O_CPUS = 256, O_SEED, O_EXPECT, O_JSON, O_SUMMARY, O_CATALOG, O_LIST, O_EMIT, O_BATCH,
-           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET };
+           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET, O_MODEL };
     static const struct option longs[] = {
         {"iterations", required_argument, 0, 'n'}, {"cpus", required_argument, 0, O_CPUS},
         {"seed", required_argument, 0, O_SEED},    {"expect", no_argument, 0, O_EXPECT},
@@ -175,7 +166,7 @@ static int parse_options(struct cli *c, int argc, char **argv)
         {"period", required_argument, 0, O_PERIOD},{"stride", required_argument, 0, O_STRIDE},
         {"shuffle", no_argument, 0, O_SHUFFLE},    {"reset-by", required_argument, 0, O_RESET},
         {"model-only", no_argument, 0, O_MODEL_ONLY}, {"explain", no_argument, 0, O_EXPLAIN},
-        {"model-budget", required_argument, 0, O_BUDGET},
+        {"model-budget", required_argument, 0, O_BUDGET}, {"model", required_argument, 0, O_MODEL},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -212,6 +203,9 @@ static int parse_options(struct cli *c, int argc, char **argv)
         case O_SHUFFLE: c->opt.shuffle = true; break;
         case O_MODEL_ONLY: c->model_only = true; break;
         case O_EXPLAIN: c->explain = true; break;
+        case O_MODEL:
+            c->model_spec = optarg;
+            break;
         case O_BUDGET:
             if (!parse_count(optarg, 1, 100000000, &c->model_budget))
                 return bad_usage("--model-budget: '%s' is not in 1..100M states", optarg);
@@ -302,7 +296,7 @@ static void sorted_catalog(const struct lt_catalog_entry **out)
     qsort(out, (size_t)lt_catalog_count, sizeof out[0], catalog_cmp);
 }
 
-static void add_catalog_item(struct item *it, const struct lt_catalog_entry *e)
+static void add_catalog_item(struct lt_item *it, const struct lt_catalog_entry *e)
 {
     it->path = strdup(e->path);
     it->test = lt_parse(e->path, e->source, it->error, sizeof it->error);
@@ -311,7 +305,7 @@ static void add_catalog_item(struct item *it, const struct lt_catalog_entry *e)
     it->fns = e->fns;
 }
 
-static void add_item(struct item *it, const char *arg)
+static void add_item(struct lt_item *it, const char *arg)
 {
     it->arg = arg;
     it->lib_index = -1;
@@ -342,7 +336,7 @@ static int compile_items(struct cli *c, struct lt_library *lib)
         abort();
     int n = 0;
     for (int i = 0; i < c->nitems; i++) {
-        struct item *it = &c->items[i];
+        struct lt_item *it = &c->items[i];
         if (it->test && !it->fns) {
             it->lib_index = n;
             tests[n++] = it->test;
@@ -364,636 +358,6 @@ static int compile_items(struct cli *c, struct lt_library *lib)
     }
     free(tests);
     return rc;
-}
-
-/* ---- expectations ------------------------------------------------------------- */
-
-static bool starts_ci(const char *s, const char *prefix)
-{
-    return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Whether the header says x86 can never satisfy the proposition: its
- * "x86-TSO: forbidden", else the kernel model's "Result: Never" (x86 is
- * stronger than the Linux kernel memory model). */
-static bool tso_forbids(const struct lt_test *t)
-{
-    const char *tso = lt_key(t, "x86-TSO");
-    if (tso)
-        return starts_ci(tso, "forbidden");
-    return starts_ci(lt_key(t, "Result"), "Never");
-}
-
-static void state_text(const struct lt_test *t, const int *vals, char *buf, size_t size)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int k = 0; k < t->nobs && len < size; k++) {
-        char name[96];
-        lt_loc_name(t, k, name, sizeof name);
-        int w = snprintf(buf + len, size - len, "%s%s=%d;", k ? " " : "", name, vals[k]);
-        if (w < 0)
-            break;
-        len += (size_t)w;
-    }
-}
-
-/* ---- models ------------------------------------------------------------------- */
-
-static void model_item(const struct cli *c, struct item *it)
-{
-    lt_model_run(it->test, LT_MODEL_SC, c->model_budget, &it->sc);
-    lt_model_run(it->test, LT_MODEL_TSO, c->model_budget, &it->tso);
-    it->modeled = true;
-}
-
-/* What model m says of the condition's proposition. */
-static const char *model_word(const struct lt_model_result *m)
-{
-    return m->too_large ? "too large" : m->reachable ? "allowed" : "forbidden";
-}
-
-/* Whether the header's key for m ("SC:", "x86-TSO:") contradicts the
- * enumeration; a key that is neither allowed nor forbidden contradicts it too. */
-static bool header_disagrees(const struct item *it, const struct lt_model_result *m)
-{
-    const char *h = lt_key(it->test, lt_model_name(m->model));
-    if (!h || !it->modeled || m->too_large)
-        return false;
-    if (starts_ci(h, "allowed"))
-        return !m->reachable;
-    if (starts_ci(h, "forbidden"))
-        return m->reachable;
-    return true;
-}
-
-static bool headers_disagree(const struct item *it)
-{
-    return header_disagrees(it, &it->sc) || header_disagrees(it, &it->tso);
-}
-
-/* Whether a header key disagrees; if so, "the header says SC: allowed, the
- * enumerator says forbidden" (the first one) in buf. */
-static bool disagreement(const struct item *it, char *buf, size_t size)
-{
-    if (!headers_disagree(it))
-        return false;
-    const struct lt_model_result *m = header_disagrees(it, &it->sc) ? &it->sc : &it->tso;
-    snprintf(buf, size, "the header says %s: %.40s, the enumerator says %s", lt_model_name(m->model),
-             lt_key(it->test, lt_model_name(m->model)), model_word(m));
-    return true;
-}
-
-/* Index of the first state seen on the hardware from index from on that x86-TSO forbids, or -1. */
-static int next_tso_forbidden(const struct item *it, int from)
-{
-    if (!it->ran || !it->modeled || it->tso.too_large)
-        return -1;
-    for (int i = from; i < it->res.nstates; i++)
-        if (!lt_model_allows(&it->tso, it->res.states[i].vals))
-            return i;
-    return -1;
-}
-
-/* The expectation the models alone decide: the header keys agree with them. */
-static bool check_headers(struct item *it)
-{
-    char why[200];
-    if (!disagreement(it, why, sizeof why))
-        return true;
-    it->expect = -1;
-    snprintf(it->expect_msg, sizeof it->expect_msg, "%s: %s", it->test->name, why);
-    return false;
-}
-
-/* --model-only --expect: the headers agree, and every state SC reaches is
- * one FILE.litmus.expected lists (SC is stronger than any model herd7 runs). */
-static void check_model_expect(struct item *it)
-{
-    if (!check_headers(it))
-        return;
-    it->expect = lt_key(it->test, "SC") || lt_key(it->test, "x86-TSO") ? 1 : 0;
-    char epath[4200], err[512];
-    snprintf(epath, sizeof epath, "%s.expected", it->path);
-    if (access(epath, R_OK) != 0 || it->sc.too_large)
-        return;
-    struct lt_expected e;
-    if (lt_expected_load(it->test, epath, &e, err, sizeof err) != 0) {
-        it->expect = -1;
-        snprintf(it->expect_msg, sizeof it->expect_msg, "%.500s", err);
-        return;
-    }
-    it->expect = 1;
-    for (int i = 0; i < it->sc.nfinal && it->expect > 0; i++) {
-        const int *vals = &it->sc.final[i * it->test->nobs];
-        if (!lt_expected_allows(&e, vals)) {
-            char st[256];
-            state_text(it->test, vals, st, sizeof st);
-            it->expect = -1;
-            snprintf(it->expect_msg, sizeof it->expect_msg, "%s: SC reaches %.200s, which %.200s does not list",
-                     it->test->name, st, epath);
-        }
-    }
-    lt_expected_free(&e);
-}
-
-static void check_expect(struct item *it)
-{
-    const struct lt_test *t = it->test;
-    bool checked = false;
-    int bad = next_tso_forbidden(it, 0);
-    if (bad >= 0) {
-        char st[256];
-        state_text(t, it->res.states[bad].vals, st, sizeof st);
-        it->expect = -1;
-        snprintf(it->expect_msg, sizeof it->expect_msg, "%s: OBSERVED A STATE x86-TSO FORBIDS: %s (seen %llu times)",
-                 t->name, st, (unsigned long long)it->res.states[bad].count);
-        return;
-    }
-    if (!check_headers(it))
-        return;
-    checked = it->modeled && !it->tso.too_large;
-    if (lt_key(t, "x86-TSO") || lt_key(t, "Result")) {
-        checked = true;
-        if (tso_forbids(t) && it->res.positive > 0) {
-            it->expect = -1;
-            snprintf(it->expect_msg, sizeof it->expect_msg,
-                     "%s: a state forbidden on x86-TSO was seen %llu times", t->name,
-                     (unsigned long long)it->res.positive);
-            return;
-        }
-    }
-    char epath[4200];
-    snprintf(epath, sizeof epath, "%s.expected", it->path);
-    if (access(epath, R_OK) == 0) {
-        struct lt_expected e;
-        char err[512];
-        if (lt_expected_load(t, epath, &e, err, sizeof err) != 0) {
-            it->expect = -1;
-            snprintf(it->expect_msg, sizeof it->expect_msg, "%.500s", err);
-            return;
-        }
-        checked = true;
-        for (int i = 0; i < it->res.nstates; i++) {
-            if (!lt_expected_allows(&e, it->res.states[i].vals)) {
-                char st[256];
-                state_text(t, it->res.states[i].vals, st, sizeof st);
-                it->expect = -1;
-                snprintf(it->expect_msg, sizeof it->expect_msg, "%s: state %.200s (seen %llu times) is not in %.200s",
-                         t->name, st, (unsigned long long)it->res.states[i].count, epath);
-                break;
-            }
-        }
-        lt_expected_free(&e);
-        if (it->expect < 0)
-            return;
-    }
-    it->expect = checked ? 1 : 0;
-}
-
-/* ---- output ------------------------------------------------------------------- */
-
-static const char *quant_name(enum lt_quant q)
-{
-    return q == LT_EXISTS ? "exists" : q == LT_NOT_EXISTS ? "~exists" : "forall";
-}
-
-static double rate(double count, double seconds)
-{
-    return seconds > 0 ? count / seconds : 0;
-}
-
-/* "yes", "no", or "?" when the model was too large to enumerate. */
-static const char *allows_word(const struct lt_model_result *m, const int *vals)
-{
-    return m->too_large ? "?" : lt_model_allows(m, vals) ? "yes" : "no";
-}
-
-static bool seen_on_hardware(const struct item *it, const int *vals)
-{
-    for (int i = 0; it->ran && i < it->res.nstates; i++)
-        if (memcmp(it->res.states[i].vals, vals, sizeof(int) * (size_t)it->test->nobs) == 0)
-            return true;
-    return false;
-}
-
-/* The final states some model allows that the hardware did not show
- * (all of them with --model-only): x86-TSO's, then any SC state outside
- * them (there should be none: TSO only adds states to SC). */
-static int unseen_model_states(const struct item *it, const int **out, int max)
-{
-    int n = 0, nobs = it->test->nobs;
-    const struct lt_model_result *ms[2] = {&it->tso, &it->sc};
-    for (int m = 0; m < 2 && it->modeled; m++) {
-        for (int i = 0; !ms[m]->too_large && i < ms[m]->nfinal && n < max; i++) {
-            const int *vals = &ms[m]->final[i * nobs];
-            if (m == 1 && lt_model_allows(&it->tso, vals))
-                continue;
-            if (!seen_on_hardware(it, vals))
-                out[n++] = vals;
-        }
-    }
-    return n;
-}
-
-enum { MAX_LISTED = 4096 };
-
-static int state_width(const struct item *it, const int *const *unseen, int nunseen)
-{
-    int w = 0;
-    char st[512];
-    for (int i = 0; it->ran && i < it->res.nstates; i++) {
-        state_text(it->test, it->res.states[i].vals, st, sizeof st);
-        w = (int)strlen(st) > w ? (int)strlen(st) : w;
-    }
-    for (int i = 0; i < nunseen; i++) {
-        state_text(it->test, unseen[i], st, sizeof st);
-        w = (int)strlen(st) > w ? (int)strlen(st) : w;
-    }
-    return w;
-}
-
-/* One histogram line: the count (none with --model-only), the witness mark,
- * the state, and whether SC and x86-TSO allow it. */
-static void print_state(const struct item *it, const char *count, const int *vals, int width)
-{
-    char st[512];
-    state_text(it->test, vals, st, sizeof st);
-    printf("%s%s> %-*s  %-3s  %s\n", count, lt_prop_eval(it->test->prop, vals) ? "*" : ":", width, st,
-           allows_word(&it->sc, vals), allows_word(&it->tso, vals));
-}
-
-static void print_histogram(const struct item *it)
-{
-    const struct lt_result *r = &it->res;
-    const int **unseen = calloc(MAX_LISTED, sizeof *unseen);
-    if (!unseen)
-        abort();
-    int nunseen = unseen_model_states(it, unseen, MAX_LISTED);
-    int width = state_width(it, unseen, nunseen);
-    char title[64], count[32];
-    snprintf(title, sizeof title, it->ran ? "Histogram (%d states)" : "States (%d)", it->ran ? r->nstates : nunseen);
-    printf("%-*s  %-3s  %s\n", (it->ran ? 14 : 3) + width, title, "SC", "x86-TSO");
-    for (int i = 0; it->ran && i < r->nstates; i++) {
-        snprintf(count, sizeof count, "%-10llu ", (unsigned long long)r->states[i].count);
-        print_state(it, count, r->states[i].vals, width);
-    }
-    if (it->ran && nunseen)
-        printf("Not seen in this run, allowed by a model:\n");
-    for (int i = 0; i < nunseen; i++)
-        print_state(it, it->ran ? "0          " : "", unseen[i], width);
-    free(unseen);
-}
-
-/* "Models: SC forbidden, x86-TSO allowed (enumerated ...; the header agrees)". */
-static void print_models(const struct item *it)
-{
-    const struct lt_test *t = it->test;
-    const struct lt_model_result *sc = &it->sc, *tso = &it->tso;
-    printf("Models: SC %s, x86-TSO %s (enumerated: SC %d final states from %ld machine states, x86-TSO %d from "
-           "%ld, in %.1f ms", model_word(sc), model_word(tso), sc->nfinal, sc->explored, tso->nfinal,
-           tso->explored, (sc->seconds + tso->seconds) * 1e3);
-    if (sc->too_large || tso->too_large)
-        printf("; too large to enumerate (%ld states)", sc->too_large ? sc->explored : tso->explored);
-    char why[200];
-    if (disagreement(it, why, sizeof why))
-        printf("; HEADER DISAGREES: %s", why);
-    else if (lt_key(t, "SC") || lt_key(t, "x86-TSO"))
-        printf("; the header agrees");
-    if (lt_key(t, "Result"))
-        printf("; Linux kernel memory model: %s", lt_key(t, "Result"));
-    printf(")\n");
-}
-
-/* After a hardware run: every state seen is one x86-TSO allows, or loudly not. */
-static void print_verdict(const struct item *it)
-{
-    if (it->tso.too_large) {
-        printf("Verdict: x86-TSO too large to enumerate (%ld states); the states seen are not checked\n",
-               it->tso.explored);
-        return;
-    }
-    int bad = next_tso_forbidden(it, 0);
-    if (bad < 0) {
-        printf("Verdict: hardware within x86-TSO (%d states seen, x86-TSO allows every one)\n", it->res.nstates);
-        return;
-    }
-    printf("Verdict: !!! OBSERVED A STATE x86-TSO FORBIDS !!! (a bug in the model, the compiler's translation "
-           "or the test)\n");
-    for (; bad >= 0; bad = next_tso_forbidden(it, bad + 1)) {
-        char st[512];
-        state_text(it->test, it->res.states[bad].vals, st, sizeof st);
-        printf("         %s seen %llu times\n", st, (unsigned long long)it->res.states[bad].count);
-    }
-}
-
-static void print_text(const struct item *it, const struct lt_options *o)
-{
-    const struct lt_test *t = it->test;
-    const struct lt_result *r = &it->res;
-    printf("Test %s (%s)\n", t->name, it->path);
-    const char *q = lt_key(t, "Question");
-    if (q)
-        printf("Question: %s\n", q);
-    print_histogram(it);
-    printf("%s\nWitnesses\nPositive: %llu, Negative: %llu\n", lt_condition_holds(t, r) ? "Ok" : "No",
-           (unsigned long long)r->positive, (unsigned long long)r->negative);
-    printf("Condition %s (%s) is %svalidated\n", quant_name(t->quant), t->cond_text,
-           lt_condition_holds(t, r) ? "" : "NOT ");
-    printf("Observation %s %s %llu %llu\n", t->name, lt_observation(r), (unsigned long long)r->positive,
-           (unsigned long long)r->negative);
-    print_models(it);
-    print_verdict(it);
-    printf("Time %s %.3f s: %ld iterations, %.2f M/s; %llu witnesses, %.2f M/s (%.1f %% of iterations)\n",
-           t->name, r->seconds, r->iterations, rate((double)r->iterations, r->seconds) / 1e6,
-           (unsigned long long)r->positive, rate((double)r->positive, r->seconds) / 1e6,
-           r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0);
-    printf("Run on CPUs");
-    for (int k = 0; k < t->nthreads; k++)
-        printf("%s%d", k ? "," : " ", r->cpu_of[k]);
-    printf("%s, seed %llu, period %ld ticks, threads preempted %ld times\n",
-           r->oversubscribed ? " (more threads than CPUs: shared)" : "", (unsigned long long)o->seed, r->period,
-           r->preempted);
-    if (it->expect < 0)
-        printf("EXPECTATION FAILED: %s\n", it->expect_msg);
-    printf("\n");
-}
-
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch == '\n')
-            fputs("\\n", stdout);
-        else if (ch < 32)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
-static void json_values(const struct lt_test *t, const int *vals)
-{
-    printf("{");
-    for (int k = 0; k < t->nobs; k++) {
-        char name[96];
-        lt_loc_name(t, k, name, sizeof name);
-        printf("%s", k ? ", " : "");
-        json_string(name);
-        printf(": %d", vals[k]);
-    }
-    printf("}");
-}
-
-/* true, false, or null when the model was too large to enumerate. */
-static const char *json_allows(const struct lt_model_result *m, const int *vals)
-{
-    return m->too_large ? "null" : lt_model_allows(m, vals) ? "true" : "false";
-}
-
-static const char *hardware_verdict(const struct item *it)
-{
-    if (it->tso.too_large)
-        return "x86-TSO too large to enumerate";
-    return next_tso_forbidden(it, 0) >= 0 ? "OBSERVED A STATE x86-TSO FORBIDS" : "hardware within x86-TSO";
-}
-
-/* "model": what SC and x86-TSO allow, and every state either model reaches. */
-static void json_model(const struct item *it)
-{
-    const struct lt_test *t = it->test;
-    printf(",\n   \"model\": {\"sc\": \"%s\", \"x86_tso\": \"%s\", \"too_large\": %s, \"sc_explored\": %ld, "
-           "\"x86_tso_explored\": %ld, \"seconds\": %.6f, \"header_agrees\": %s, \"states\": [",
-           model_word(&it->sc), model_word(&it->tso), it->sc.too_large || it->tso.too_large ? "true" : "false",
-           it->sc.explored, it->tso.explored, it->sc.seconds + it->tso.seconds,
-           headers_disagree(it) ? "false" : "true");
-    const struct lt_model_result *ms[2] = {&it->tso, &it->sc};
-    int n = 0;
-    for (int m = 0; m < 2; m++) {
-        for (int i = 0; !ms[m]->too_large && i < ms[m]->nfinal; i++) {
-            const int *vals = &ms[m]->final[i * t->nobs];
-            if (m == 1 && lt_model_allows(&it->tso, vals))
-                continue;
-            printf("%s\n     {\"witness\": %s, \"sc\": %s, \"x86_tso\": %s, \"values\": ", n++ ? "," : "",
-                   lt_prop_eval(t->prop, vals) ? "true" : "false", json_allows(&it->sc, vals),
-                   json_allows(&it->tso, vals));
-            json_values(t, vals);
-            printf("}");
-        }
-    }
-    printf("]}");
-}
-
-static void json_hardware(const struct cli *c, const struct item *it)
-{
-    const struct lt_test *t = it->test;
-    const struct lt_result *r = &it->res;
-    printf(",\n   \"iterations\": %ld, \"seconds\": %.6f, \"positive\": %llu, \"negative\": %llu, "
-           "\"observation\": \"%s\", \"condition_holds\": %s,\n   \"iterations_per_second\": %.0f, "
-           "\"witnesses_per_second\": %.0f, \"witness_percent\": %.3f, \"seed\": %llu, \"period\": %ld, \"preempted\": %ld,",
-           r->iterations, r->seconds, (unsigned long long)r->positive, (unsigned long long)r->negative,
-           lt_observation(r), lt_condition_holds(t, r) ? "true" : "false",
-           rate((double)r->iterations, r->seconds), rate((double)r->positive, r->seconds),
-           r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0,
-           (unsigned long long)c->opt.seed, r->period, r->preempted);
-    printf(" \"cpus\": [");
-    for (int k = 0; k < t->nthreads; k++)
-        printf("%s%d", k ? ", " : "", r->cpu_of[k]);
-    printf("],\n   \"verdict\": \"%s\"", hardware_verdict(it));
-    printf(",\n   \"states\": [");
-    for (int s = 0; s < r->nstates; s++) {
-        printf("%s\n     {\"count\": %llu, \"witness\": %s, \"sc\": %s, \"x86_tso\": %s, \"values\": ", s ? "," : "",
-               (unsigned long long)r->states[s].count, r->states[s].witness ? "true" : "false",
-               json_allows(&it->sc, r->states[s].vals), json_allows(&it->tso, r->states[s].vals));
-        json_values(t, r->states[s].vals);
-        printf("}");
-    }
-    printf("]");
-}
-
-static void print_json(const struct cli *c)
-{
-    printf("{\"tests\": [");
-    bool ok = true;
-    for (int i = 0; i < c->nitems; i++) {
-        const struct item *it = &c->items[i];
-        printf("%s\n  {\"file\": ", i ? "," : "");
-        json_string(it->path ? it->path : it->arg);
-        bool done = c->model_only ? it->modeled && !it->sc.too_large && !it->tso.too_large : it->ran;
-        if (!done) {
-            ok = false;
-            printf(", \"error\": ");
-            if (it->modeled && (it->sc.too_large || it->tso.too_large) && !it->error[0]) {
-                char msg[128];
-                snprintf(msg, sizeof msg, "too large to enumerate (%ld states)",
-                         it->sc.too_large ? it->sc.explored : it->tso.explored);
-                json_string(msg);
-            } else {
-                json_string(it->error);
-            }
-            printf("}");
-            continue;
-        }
-        const struct lt_test *t = it->test;
-        printf(", \"name\": ");
-        json_string(t->name);
-        printf(", \"condition\": ");
-        char cond[1200];
-        snprintf(cond, sizeof cond, "%s (%s)", quant_name(t->quant), t->cond_text);
-        json_string(cond);
-        printf(", \"sc\": ");
-        json_string(lt_key(t, "SC"));
-        printf(", \"x86_tso\": ");
-        json_string(lt_key(t, "x86-TSO"));
-        if (it->ran)
-            json_hardware(c, it);
-        printf(",\n   \"expect\": \"%s\"", it->expect > 0 ? "met" : it->expect < 0 ? "failed" : "unchecked");
-        if (it->expect < 0) {
-            ok = false;
-            printf(", \"expect_message\": ");
-            json_string(it->expect_msg);
-        }
-        json_model(it);
-        printf("}");
-    }
-    printf("\n ], \"ok\": %s}\n", ok ? "true" : "false");
-}
-
-/* The summary's verdict: from the enumeration when there is one, else the header. */
-static const char *verdict(const struct item *it)
-{
-    bool seen = it->res.positive > 0;
-    if (next_tso_forbidden(it, 0) >= 0)
-        return "FAIL: TSO-forbidden state seen";
-    if (it->expect < 0)
-        return "FAIL";
-    if (it->modeled && !it->tso.too_large) {
-        if (!it->tso.reachable)
-            return "ok: never seen";
-        return seen ? "ok: seen" : "allowed, not seen";
-    }
-    const char *tso = lt_key(it->test, "x86-TSO");
-    if (!tso && !lt_key(it->test, "Result"))
-        return seen ? "seen" : "not seen";
-    if (tso_forbids(it->test))
-        return seen ? "FAIL: forbidden, seen" : "ok: never seen";
-    return seen ? "ok: seen" : "allowed, not seen";
-}
-
-/* A model column of the summary: the enumerator's word, starred when the header says otherwise. */
-static void model_cell(const struct item *it, const struct lt_model_result *m, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s%s", model_word(m), header_disagrees(it, m) ? "*" : "");
-}
-
-/* Under the summary: each header key the enumeration contradicts. */
-static void print_disagreements(const struct cli *c)
-{
-    for (int i = 0; i < c->nitems; i++) {
-        const struct item *it = &c->items[i];
-        char why[200];
-        if (it->test && disagreement(it, why, sizeof why))
-            printf("* %s: %s\n", it->test->name, why);
-    }
-}
-
-static int cond_width(const struct cli *c, int *wname)
-{
-    int wcond = 19;
-    *wname = 4;
-    for (int i = 0; i < c->nitems; i++) {
-        const struct item *it = &c->items[i];
-        if (!it->test)
-            continue;
-        int n = (int)strlen(it->test->name), m = (int)strlen(it->test->cond_text) + 1;
-        *wname = n > *wname ? n : *wname;
-        wcond = m > wcond ? m : wcond;
-    }
-    return wcond > 44 ? 44 : wcond;
-}
-
-static void cond_cell(const struct lt_test *t, int wcond, char *cond, size_t size)
-{
-    snprintf(cond, size, "%s%s", t->quant == LT_EXISTS ? "" : t->quant == LT_FORALL ? "~" : "", t->cond_text);
-    if ((int)strlen(cond) > wcond)
-        snprintf(cond + wcond - 3, 4, "...");
-}
-
-/* --model-only --summary: what each model allows, and what the enumeration cost. */
-static void print_model_summary(const struct cli *c)
-{
-    int wname, wcond = cond_width(c, &wname);
-    printf("%-*s  %-*s  %-10s  %-10s  %13s  %15s  %9s\n", wname, "test", wcond, "outcome of interest", "SC",
-           "x86-TSO", "final SC/TSO", "machine states", "time");
-    for (int i = 0; i < c->nitems; i++) {
-        const struct item *it = &c->items[i];
-        if (!it->modeled) {
-            printf("%-*s  refused: %s\n", wname, it->arg ? it->arg : it->path, it->error);
-            continue;
-        }
-        char cond[1100], sc[32], tso[32], finals[32], states[32];
-        cond_cell(it->test, wcond, cond, sizeof cond);
-        model_cell(it, &it->sc, sc, sizeof sc);
-        model_cell(it, &it->tso, tso, sizeof tso);
-        snprintf(finals, sizeof finals, "%d/%d", it->sc.nfinal, it->tso.nfinal);
-        snprintf(states, sizeof states, "%ld", it->sc.explored + it->tso.explored);
-        printf("%-*s  %-*s  %-10s  %-10s  %13s  %15s  %6.1f ms\n", wname, it->test->name, wcond, cond, sc, tso,
-               finals, states, (it->sc.seconds + it->tso.seconds) * 1e3);
-    }
-    print_disagreements(c);
-}
-
-/* The summary table; SC and x86-TSO are the enumerator's verdicts, starred
- * (and explained under the table) where the test's header says otherwise. */
-static void print_summary(const struct cli *c)
-{
-    int wname, wcond = cond_width(c, &wname);
-    printf("%-*s  %-*s  %-10s  %-10s  %25s  %14s  %s\n", wname, "test", wcond, "outcome of interest", "SC",
-           "x86-TSO", "observed/iterations", "witnesses/s", "verdict");
-    for (int i = 0; i < c->nitems; i++) {
-        const struct item *it = &c->items[i];
-        if (!it->ran) {
-            printf("%-*s  refused: %s\n", wname, it->arg ? it->arg : it->path, it->error);
-            continue;
-        }
-        const struct lt_result *r = &it->res;
-        char cond[1100], obs[64], pct[16], wps[32], sc[32], tso[32];
-        cond_cell(it->test, wcond, cond, sizeof cond);
-        snprintf(pct, sizeof pct, "%.1f%%",
-                 r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0);
-        snprintf(obs, sizeof obs, "%llu/%ld %s", (unsigned long long)r->positive, r->iterations,
-                 r->positive ? pct : "");
-        if (r->positive)
-            snprintf(wps, sizeof wps, "%.3f M/s", rate((double)r->positive, r->seconds) / 1e6);
-        else
-            snprintf(wps, sizeof wps, "-");
-        model_cell(it, &it->sc, sc, sizeof sc);
-        model_cell(it, &it->tso, tso, sizeof tso);
-        printf("%-*s  %-*s  %-10s  %-10s  %25s  %14s  %s\n", wname, it->test->name, wcond, cond, sc, tso, obs, wps,
-               verdict(it));
-    }
-    print_disagreements(c);
-}
-
-/* --model-only: the states each model allows, the verdicts, the cost. */
-static void print_model_text(const struct item *it)
-{
-    const struct lt_test *t = it->test;
-    printf("Test %s (%s)\n", t->name, it->path);
-    const char *q = lt_key(t, "Question");
-    if (q)
-        printf("Question: %s\n", q);
-    print_histogram(it);
-    printf("Condition %s (%s): SC %s, x86-TSO %s\n", quant_name(t->quant), t->cond_text, model_word(&it->sc),
-           model_word(&it->tso));
-    print_models(it);
-    if (it->expect < 0)
-        printf("EXPECTATION FAILED: %s\n", it->expect_msg);
-    printf("\n");
 }
 
 static void progress(void *ctx, long done, long total)
@@ -1022,11 +386,11 @@ static void list_catalog(void)
 static void free_items(struct cli *c)
 {
     for (int i = 0; i < c->nitems; i++) {
-        struct item *it = &c->items[i];
+        struct lt_item *it = &c->items[i];
         if (it->ran)
             lt_result_free(&it->res);
-        lt_model_free(&it->sc);
-        lt_model_free(&it->tso);
+        for (int m = 0; m < LT_MAX_MODELS; m++)
+            lt_verdict_free(&it->v[m]);
         lt_test_free(it->test);
         free(it->source);
         free(it->path);
@@ -1038,7 +402,7 @@ static void free_items(struct cli *c)
 static int explain_items(struct cli *c, int status)
 {
     for (int i = 0; i < c->nitems; i++) {
-        struct item *it = &c->items[i];
+        struct lt_item *it = &c->items[i];
         if (!it->test)
             continue;
         char err[512];
@@ -1054,21 +418,22 @@ static int explain_items(struct cli *c, int status)
     return status;
 }
 
-static bool too_large(const struct item *it)
+static void model_item(const struct cli *c, struct lt_item *it)
 {
-    return it->sc.too_large || it->tso.too_large;
+    lt_item_model(it, &c->models, c->model_budget, c->exec_budget);
 }
 
 /* --model-only: enumerate, print, check --expect; no code is compiled or run. */
 static int model_only(struct cli *c, int status)
 {
     for (int i = 0; i < c->nitems; i++) {
-        struct item *it = &c->items[i];
+        struct lt_item *it = &c->items[i];
         if (!it->modeled)
             continue;
-        if (too_large(it)) {
-            snprintf(it->error, sizeof it->error, "%s: too large to enumerate (%ld states)", it->test->name,
-                     it->sc.too_large ? it->sc.explored : it->tso.explored);
+        const struct lt_verdict *big;
+        if (lt_item_too_large(it, &big)) {
+            snprintf(it->error, sizeof it->error, "%s: too large to enumerate (%s: %s)", it->test->name,
+                     big->model->label, big->why);
             if (!c->json)
                 fprintf(stderr, "litmus: %s\n", it->error);
             it->modeled = false; /* shown as refused */
@@ -1076,16 +441,16 @@ static int model_only(struct cli *c, int status)
             continue;
         }
         if (c->expect)
-            check_model_expect(it);
+            lt_check_model_expect(it);
         if (it->expect < 0 && status == 0)
             status = 1;
         if (!c->json && !c->summary_only)
-            print_model_text(it);
+            lt_report_model_text(it);
     }
     if (c->json)
-        print_json(c);
+        lt_report_json(c->items, c->nitems, true, c->opt.seed);
     else if (c->summary_only || c->nitems > 1)
-        print_model_summary(c);
+        lt_report_model_summary(c->items, c->nitems);
     for (int i = 0; i < c->nitems && !c->json; i++)
         if (c->items[i].expect < 0)
             fprintf(stderr, "litmus: expectation failed: %s\n", c->items[i].expect_msg);
@@ -1116,7 +481,7 @@ static int run_items(struct cli *c, int status)
         c->opt.progress_ctx = c;
     }
     for (int i = 0; i < c->nitems; i++) {
-        struct item *it = &c->items[i];
+        struct lt_item *it = &c->items[i];
         if (!it->test || !it->fns)
             continue;
         model_item(c, it);
@@ -1134,17 +499,17 @@ static int run_items(struct cli *c, int status)
         }
         it->ran = true;
         if (c->expect)
-            check_expect(it);
+            lt_check_expect(it);
         if (it->expect < 0 && status == 0)
             status = 1;
         if (!c->json && !c->summary_only)
-            print_text(it, &c->opt);
+            lt_report_text(it, c->opt.seed);
         fflush(stdout);
     }
     if (c->json)
-        print_json(c);
+        lt_report_json(c->items, c->nitems, false, c->opt.seed);
     else if (c->summary_only || c->nitems > 1)
-        print_summary(c);
+        lt_report_summary(c->items, c->nitems);
     for (int i = 0; i < c->nitems && !c->json; i++)
         if (c->items[i].expect < 0)
             fprintf(stderr, "litmus: expectation failed: %s\n", c->items[i].expect_msg);
@@ -1158,9 +523,13 @@ int lt_main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     lt_options_default(&c.opt);
     c.model_budget = LT_MODEL_BUDGET;
+    c.exec_budget = LT_EXEC_BUDGET;
     int rc = parse_options(&c, argc, argv);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
+    char merr[256];
+    if (lt_select_models(c.model_spec, &c.models, merr, sizeof merr) != 0)
+        return bad_usage("%s", merr);
     if (c.list) {
         list_catalog();
         return 0;

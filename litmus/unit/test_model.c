@@ -65,7 +65,7 @@ static struct lt_test *parse_catalog(const char *name)
 }
 
 /* Enumerate t under m; the test must fit the default budget. */
-static void enumerate(const struct lt_test *t, enum lt_model m, struct lt_model_result *r)
+static void enumerate(const struct lt_test *t, enum lt_machine m, struct lt_model_result *r)
 {
     if (lt_model_run(t, m, LT_MODEL_BUDGET, r) != 0)
         fail_msg("%s: too large to enumerate under %s (%ld states)", t->name, lt_model_name(m), r->explored);
@@ -176,7 +176,7 @@ static void statements_have_their_x86_meaning(void **state)
                                    "0:r2=5 /\\ x=6)\n");
     for (int m = 0; m < 2; m++) {
         struct lt_model_result r;
-        enumerate(t, (enum lt_model)m, &r);
+        enumerate(t, (enum lt_machine)m, &r);
         assert_int_equal(r.nfinal, 1);
         assert_true(r.reachable);
         lt_model_free(&r);
