@@ -11,40 +11,6 @@
 #include "litmus/model.h"
 #include "litmus/unit/unit.h"
 
-enum { MAX_FILES = 128 };
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The .litmus files of dir, sorted, as malloc'd paths; returns how many. */
-static int list_tests(const char *dir, char **paths)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        fail_msg("no litmus tests at %s (set MEMLAB_LITMUS_CORPUS for the corpus)", dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < MAX_FILES) {
-        size_t len = strlen(e->d_name);
-        if (len <= 7 || strcmp(e->d_name + len - 7, ".litmus") != 0)
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        paths[n++] = strdup(path);
-    }
-    closedir(d);
-    qsort(paths, (size_t)n, sizeof paths[0], name_cmp);
-    return n;
-}
-
-static void free_paths(char **paths, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(paths[i]);
-}
-
 static struct lt_test *parse_text(const char *text)
 {
     char err[1024];
