@@ -209,10 +209,10 @@ static void annotate(const struct lt_stmt *s, enum lt_xkind kind, struct lt_xev 
         break;
     }
     /* An RMW's two halves: acquire belongs to the read, release to the write. */
-    if (kind == LT_X_READ && s->kind == LT_S_RMW && (s->mo == LT_RELEASE))
-        x->mo = LT_RELAXED;
-    if (kind == LT_X_WRITE && s->kind == LT_S_RMW && (s->mo == LT_ACQUIRE))
-        x->mo = LT_RELAXED;
+    if (kind == LT_X_READ && s->kind == LT_S_RMW)
+        x->mo = s->mo == LT_RELEASE ? LT_RELAXED : s->mo == LT_ACQ_REL ? LT_ACQUIRE : s->mo;
+    if (kind == LT_X_WRITE && s->kind == LT_S_RMW)
+        x->mo = s->mo == LT_ACQUIRE ? LT_RELAXED : s->mo == LT_ACQ_REL ? LT_RELEASE : s->mo;
     if (s->mo == LT_SEQ_CST)
         tags |= LT_TAG_SC;
     x->tags = tags;
@@ -269,6 +269,13 @@ static void after_read(struct runner *r, struct tstate *st, const struct lt_stmt
             uint64_t et = 0;
             writes = eval(s->expected, st, &et) == value;
             dt |= et;
+            if (!writes) { /* a failed compare-exchange reads with its failure order; the kernel's orders nothing */
+                rd->x.mo = s->mo_fail == LT_RELEASE || s->mo_fail == LT_ACQ_REL ? LT_ACQUIRE : s->mo_fail;
+                if (s->prim == LT_P_CMPXCHG) {
+                    rd->x.tags = LT_TAG_ONCE;
+                    snprintf(rd->x.label, sizeof rd->x.label, "once");
+                }
+            }
         }
         if (writes) {
             int nv = eval(s->value, st, &dt);

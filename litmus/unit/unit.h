@@ -2,6 +2,7 @@
 #ifndef MEMLAB_LITMUS_UNIT_H
 #define MEMLAB_LITMUS_UNIT_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
