@@ -14,6 +14,7 @@
  */
 #include "litmus/cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "litmus/expected.h"
@@ -49,7 +51,7 @@ struct cli {
 };
 
 static const char usage[] =
-    "usage: litmus [options] FILE.litmus... | NAME... | --catalog\n"
+    "usage: litmus [options] FILE.litmus... | DIR/ | @INDEX | NAME... | --catalog\n"
     "Run C litmus tests on this machine's CPUs and count every final state.\n"
     "\n"
     "  -n, --iterations N  instances to run per test (default 1000000; k, M suffixes)\n"
@@ -245,6 +247,124 @@ static int parse_options(struct cli *c, int argc, char **argv)
     return 0;
 }
 
+/* ---- many files at once: directories and @index files --------------------------- */
+
+struct names {
+    char **v;
+    int n, cap;
+};
+
+static void add_name(struct names *ns, const char *s)
+{
+    if (ns->n == ns->cap) {
+        ns->cap = ns->cap ? 2 * ns->cap : 64;
+        ns->v = realloc(ns->v, sizeof *ns->v * (size_t)ns->cap);
+        if (!ns->v)
+            abort();
+    }
+    ns->v[ns->n] = strdup(s);
+    if (!ns->v[ns->n])
+        abort();
+    ns->n++;
+}
+
+static void free_names(struct names *ns)
+{
+    for (int i = 0; i < ns->n; i++)
+        free(ns->v[i]);
+    free(ns->v);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Every *.litmus file under dir (subfolders too), sorted by path. */
+static int add_dir(struct names *ns, const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "litmus: %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    int first = ns->n;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", e->d_name);
+        if (ends_with(e->d_name, ".litmus"))
+            add_name(ns, path);
+        else if (depth < 8 && is_dir(path) && add_dir(ns, path, depth + 1) != 0) {
+            closedir(d);
+            return -1;
+        }
+    }
+    closedir(d);
+    qsort(ns->v + first, (size_t)(ns->n - first), sizeof *ns->v, name_cmp);
+    return 0;
+}
+
+/* @INDEX: one test path per line, relative to the index file's folder
+ * (herd's convention); blank lines and lines starting with # are skipped. */
+static int add_index(struct names *ns, const char *index)
+{
+    FILE *f = fopen(index, "r");
+    if (!f) {
+        fprintf(stderr, "litmus: @%s: %s\n", index, strerror(errno));
+        return -1;
+    }
+    const char *slash = strrchr(index, '/');
+    int dirlen = slash ? (int)(slash - index) + 1 : 0;
+    char line[4096], path[8300];
+    while (fgets(line, sizeof line, f)) {
+        char *p = line + strspn(line, " \t");
+        p[strcspn(p, "\r\n")] = '\0';
+        for (size_t len = strlen(p); len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'); len--)
+            p[len - 1] = '\0';
+        if (!*p || *p == '#')
+            continue;
+        if (*p == '/')
+            snprintf(path, sizeof path, "%s", p);
+        else
+            snprintf(path, sizeof path, "%.*s%s", dirlen, index, p);
+        if (is_dir(path)) {
+            if (add_dir(ns, path, 0) != 0) {
+                fclose(f);
+                return -1;
+            }
+        } else {
+            add_name(ns, path);
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+static int expand_arg(struct names *ns, const char *arg)
+{
+    if (arg[0] == '@' && arg[1])
+        return add_index(ns, arg + 1);
+    if (is_dir(arg))
+        return add_dir(ns, arg, 0);
+    add_name(ns, arg);
+    return 0;
+}
+
 /* ---- choosing tests and their code ------------------------------------------ */
 
 static const struct lt_catalog_entry *catalog_by_source(const char *text)
@@ -412,7 +532,7 @@ static int explain_items(struct cli *c, int status)
         if (lt_explain(stdout, it->test, c->model_budget, err, sizeof err) != 0) {
             fflush(stdout);
             fprintf(stderr, "litmus: %s\n", err);
-            status = 2;
+            status = status == 1 ? 1 : 2;
         }
     }
     return status;
@@ -437,12 +557,12 @@ static int model_only(struct cli *c, int status)
             if (!c->json)
                 fprintf(stderr, "litmus: %s\n", it->error);
             it->modeled = false; /* shown as refused */
-            status = 2;
+            status = status == 1 ? 1 : 2;
             continue;
         }
         if (c->expect)
             lt_check_model_expect(it);
-        if (it->expect < 0 && status == 0)
+        if (it->expect < 0)
             status = 1;
         if (!c->json && !c->summary_only)
             lt_report_model_text(it);
@@ -467,7 +587,7 @@ static int run_items(struct cli *c, int status)
                 snprintf(c->items[i].error, sizeof c->items[i].error, "could not be compiled");
                 c->items[i].fns = NULL;
             }
-        status = 2;
+        status = status == 1 ? 1 : 2;
     }
     if (c->emit_c) {
         for (int i = 0; i < c->nitems; i++)
@@ -490,7 +610,7 @@ static int run_items(struct cli *c, int status)
         if (lt_run(it->test, it->fns, &c->opt, &it->res, err, sizeof err) != 0) {
             snprintf(it->error, sizeof it->error, "%s: %s", it->path, err);
             fprintf(stderr, "litmus: %s\n", it->error);
-            status = 2;
+            status = status == 1 ? 1 : 2;
             continue;
         }
         if (c->progress_shown) {
@@ -500,7 +620,7 @@ static int run_items(struct cli *c, int status)
         it->ran = true;
         if (c->expect)
             lt_check_expect(it);
-        if (it->expect < 0 && status == 0)
+        if (it->expect < 0)
             status = 1;
         if (!c->json && !c->summary_only)
             lt_report_text(it, c->opt.seed);
@@ -534,7 +654,16 @@ int lt_main(int argc, char **argv)
         list_catalog();
         return 0;
     }
-    int nfiles = argc - optind;
+    struct names names = {0};
+    for (int i = optind; i < argc; i++) {
+        if (expand_arg(&names, argv[i]) != 0) {
+            free_names(&names);
+            return 2;
+        }
+        if (argv[i][0] == '@' || is_dir(argv[i]))
+            c.summary_only = true; /* many files: one table */
+    }
+    int nfiles = names.n;
     if (nfiles == 0 && !c.catalog)
         return bad_usage("no tests: name FILE.litmus files, catalog tests, or --catalog");
     if (!c.seed_given)
@@ -554,15 +683,15 @@ int lt_main(int argc, char **argv)
         }
         free(cat);
     }
-    for (int i = optind; i < argc; i++)
-        add_item(&c.items[c.nitems++], argv[i]);
+    for (int i = 0; i < names.n; i++)
+        add_item(&c.items[c.nitems++], names.v[i]);
 
     int status = 0;
     for (int i = 0; i < c.nitems; i++) {
         if (!c.items[i].test) {
             if (!c.json)
                 fprintf(stderr, "litmus: %s\n", c.items[i].error);
-            status = 2;
+            status = status == 1 ? 1 : 2;
         }
     }
     if (c.explain) {
@@ -576,5 +705,6 @@ int lt_main(int argc, char **argv)
         status = run_items(&c, status);
     }
     free_items(&c);
+    free_names(&names);
     return status;
 }

@@ -5,8 +5,10 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
+#include "litmus/cli.h"
 #include "litmus/exec.h"
 #include "litmus/model.h"
 #include "litmus/rel.h"
@@ -116,12 +118,80 @@ static void axioms_agree_with_the_machines(void **state)
     assert_true(agree >= 2 * (19 + 60));
 }
 
+static int cli(int argc, char **argv)
+{
+    int saved = stdout_off();
+    int rc = lt_main(argc, argv);
+    stdout_on(saved);
+    return rc;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Many files at once: a directory and an @index (paths relative to the
+ * index's folder); exit 1 when an expectation failed, else 2 when a test
+ * was refused, else 0; a refused test does not stop the others. */
+static void batch_runs_directories_and_index_files(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/memlab-batch-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sub[4200], good[4300], bad[4300], wrong[4300], index[4300], index_ok[4300];
+    snprintf(sub, sizeof sub, "%s/tests", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(good, sizeof good, "%s/SB.litmus", sub);
+    snprintf(bad, sizeof bad, "%s/bad.litmus", sub);
+    snprintf(wrong, sizeof wrong, "%s/wrong.litmus", dir);
+    static const char sb[] = "C SB\n(*\n * SC: forbidden\n * x86-TSO: allowed\n * C11: allowed\n *)\n{}\n"
+                             "P0(int *x, int *y)\n{\n\tint r0;\n\tWRITE_ONCE(*x, 1);\n\tr0 = READ_ONCE(*y);\n}\n"
+                             "P1(int *x, int *y)\n{\n\tint r0;\n\tWRITE_ONCE(*y, 1);\n\tr0 = READ_ONCE(*x);\n}\n"
+                             "exists (0:r0=0 /\\ 1:r0=0)\n";
+    write_file(good, sb);
+    write_file(bad, "C bad\n{}\nP0(int *x)\n{\n\tfrobnicate(x);\n}\nexists (x=1)\n");
+    char wrong_text[sizeof sb];
+    snprintf(wrong_text, sizeof wrong_text, "%s", sb);
+    strstr(wrong_text, "C11: allowed")[5] = 'F'; /* "C11: Fllowed": contradicts the model */
+    write_file(wrong, wrong_text);
+    snprintf(index, sizeof index, "%s/all.idx", dir);
+    write_file(index, "# every test\ntests/SB.litmus\n\ntests/bad.litmus\nwrong.litmus\n");
+    snprintf(index_ok, sizeof index_ok, "%s/ok.idx", dir);
+    write_file(index_ok, "tests/SB.litmus\n");
+
+    char at[4400], at_ok[4400];
+    snprintf(at, sizeof at, "@%s", index);
+    snprintf(at_ok, sizeof at_ok, "@%s", index_ok);
+    char *ok[] = {"litmus", "--model-only", "--expect", at_ok};
+    assert_int_equal(cli(4, ok), 0);
+    char *refused[] = {"litmus", "--model-only", "--expect", sub};
+    assert_int_equal(cli(4, refused), 2);
+    char *failed[] = {"litmus", "--model-only", "--expect", at};
+    assert_int_equal(cli(4, failed), 1);
+    char *json[] = {"litmus", "--model-only", "--json", at};
+    assert_int_equal(cli(4, json), 2);
+    char *missing[] = {"litmus", "--model-only", "@/nonexistent/index"};
+    assert_int_equal(cli(3, missing), 2);
+    unlink(good);
+    unlink(bad);
+    unlink(wrong);
+    unlink(index);
+    unlink(index_ok);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 int main(void)
 {
     watchdog(300);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(relations_compose_close_and_find_cycles),
         cmocka_unit_test(axioms_agree_with_the_machines),
+        cmocka_unit_test(batch_runs_directories_and_index_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
