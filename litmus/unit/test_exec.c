@@ -10,6 +10,7 @@
 
 #include "litmus/cli.h"
 #include "litmus/exec.h"
+#include "litmus/expected.h"
 #include "litmus/model.h"
 #include "litmus/rel.h"
 #include "litmus/unit/unit.h"
@@ -118,6 +119,100 @@ static void axioms_agree_with_the_machines(void **state)
     assert_true(agree >= 2 * (19 + 60));
 }
 
+static const struct lt_verdict *c11_verdict(const struct lt_test *t, struct lt_verdict *v)
+{
+    const struct lt_model *m = lt_model_find("c11");
+    assert_non_null(m);
+    lt_exec_run(t, &m, 1, LT_EXEC_BUDGET, LT_MODEL_BUDGET, v);
+    if (v->too_large)
+        fail_msg("%s: C11 too large (%s)", t->name, v->why);
+    return v;
+}
+
+/* Every catalog header's C11 key says what the C11 model computes. */
+static void catalog_c11_keys_agree_with_the_model(void **state)
+{
+    (void)state;
+    char dir[4096], *paths[MAX_FILES];
+    snprintf(dir, sizeof dir, "%s/litmus/tests", MEMLAB_ROOT);
+    int n = list_tests(dir, paths), keyed = 0, failures = 0;
+    for (int i = 0; i < n; i++) {
+        char err[1024];
+        struct lt_test *t = lt_parse_file(paths[i], err, sizeof err);
+        if (!t)
+            fail_msg("%s", err);
+        const char *key = lt_key(t, "C11");
+        if (key) {
+            struct lt_verdict v;
+            c11_verdict(t, &v);
+            keyed++;
+            if (strcmp(key, lt_verdict_word(&v)) != 0) {
+                failures++;
+                printf("   FAIL %s: the header says C11: %s, the model says %s\n", t->name, key, lt_verdict_word(&v));
+            }
+            lt_verdict_free(&v);
+        }
+        lt_test_free(t);
+    }
+    free_paths(paths, n);
+    printf("   catalog: %d tests with a C11 key, %d disagree with the model\n", keyed, failures);
+    assert_true(keyed >= 32);
+    assert_int_equal(failures, 0);
+}
+
+/* herd7's verdicts with rc11.cat, kept in litmus/ref/rc11/NAME.litmus.expected
+ * (scripts/litmus-ref.sh writes them): the same final states, the same
+ * verdict, for every test that has one. */
+static void c11_agrees_with_herd7_rc11(void **state)
+{
+    (void)state;
+    char dir[4096], *refs[MAX_FILES];
+    snprintf(dir, sizeof dir, "%s/litmus/ref/rc11", MEMLAB_ROOT);
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) && n < MAX_FILES) {
+        size_t len = strlen(e->d_name);
+        if (len > 16 && strcmp(e->d_name + len - 16, ".litmus.expected") == 0)
+            refs[n++] = strndup(e->d_name, len - 16);
+    }
+    if (!d) {
+        printf("   no herd7 reference data at %s yet (scripts/litmus-ref.sh writes it)\n", dir);
+        skip();
+    }
+    closedir(d);
+    int agree = 0, differ = 0;
+    for (int i = 0; i < n; i++) {
+        char path[4200], epath[8400], err[1024];
+        snprintf(path, sizeof path, "%s/litmus/tests/%s.litmus", MEMLAB_ROOT, refs[i]);
+        snprintf(epath, sizeof epath, "%s/%s.litmus.expected", dir, refs[i]);
+        struct lt_test *t = lt_parse_file(path, err, sizeof err);
+        if (!t)
+            fail_msg("%s", err);
+        struct lt_expected ex;
+        if (lt_expected_load(t, epath, &ex, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        struct lt_verdict v;
+        c11_verdict(t, &v);
+        bool same = v.nfinal == ex.nstates;
+        for (int s = 0; same && s < v.nfinal; s++)
+            same = lt_expected_allows(&ex, &v.final[s * t->nobs]);
+        if (same) {
+            agree++;
+        } else {
+            differ++;
+            printf("   FAIL %s: C11 reaches %d states, herd7 rc11.cat %d\n", t->name, v.nfinal, ex.nstates);
+        }
+        lt_verdict_free(&v);
+        lt_expected_free(&ex);
+        lt_test_free(t);
+        free(refs[i]);
+    }
+    printf("   C11 vs herd7 rc11.cat: %d tests agree (final states and verdict), %d differ\n", agree, differ);
+    assert_int_equal(differ, 0);
+    assert_true(agree >= 32);
+}
+
 static int cli(int argc, char **argv)
 {
     int saved = stdout_off();
@@ -192,6 +287,8 @@ int main(void)
         cmocka_unit_test(relations_compose_close_and_find_cycles),
         cmocka_unit_test(axioms_agree_with_the_machines),
         cmocka_unit_test(batch_runs_directories_and_index_files),
+        cmocka_unit_test(catalog_c11_keys_agree_with_the_model),
+        cmocka_unit_test(c11_agrees_with_herd7_rc11),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
