@@ -28,6 +28,7 @@
 #include "litmus/expected.h"
 #include "litmus/explain.h"
 #include "litmus/gen.h"
+#include "litmus/graph.h"
 #include "litmus/load.h"
 #include "litmus/model.h"
 #include "litmus/report.h"
@@ -43,6 +44,8 @@ struct cli {
     long model_budget;        /* machine states the enumerator may visit per test and model */
     long exec_budget;         /* candidate executions the axiomatic engine may build per test */
     const char *model_spec;   /* --model NAME[,NAME], or NULL for every model */
+    const char *graph_dir;    /* --graph DIR: draw executions there */
+    const char *state_spec;   /* --state: the final state to draw (default: the condition's witness) */
     struct lt_selection models;
     struct lt_item *items;
     int nitems;
@@ -67,6 +70,9 @@ static const char usage[] =
     "      --model-only    only enumerate what SC and x86-TSO allow; run nothing on the CPU\n"
     "      --explain       print one x86-TSO execution reaching each test's condition, step by step\n"
     "      --model NAME[,NAME]  which models to run (default all: sc,x86_tso,c11,...)\n"
+    "      --graph DIR     draw one execution per test and model as DIR/TEST.MODEL.dot and .svg\n"
+    "      --state STATE   with --graph: the final state to draw, e.g. '1:r0=1; 1:r1=0;'\n"
+    "                      (default: one satisfying the condition)\n"
     "      --model-budget N  machine states the enumerator may visit per test (default 1M)\n"
     "      --batch N       instances per batch (default 400)\n"
     "      --period TICKS  time-stamp-counter ticks between instances (default: adaptive)\n"
@@ -158,7 +164,7 @@ static int parse_cpus(struct cli *c, const char *s)
 static int parse_options(struct cli *c, int argc, char **argv)
 {
     enum { O_CPUS = 256, O_SEED, O_EXPECT, O_JSON, O_SUMMARY, O_CATALOG, O_LIST, O_EMIT, O_BATCH,
-           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET, O_MODEL };
+           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET, O_MODEL, O_GRAPH, O_STATE };
     static const struct option longs[] = {
         {"iterations", required_argument, 0, 'n'}, {"cpus", required_argument, 0, O_CPUS},
         {"seed", required_argument, 0, O_SEED},    {"expect", no_argument, 0, O_EXPECT},
@@ -169,6 +175,7 @@ static int parse_options(struct cli *c, int argc, char **argv)
         {"shuffle", no_argument, 0, O_SHUFFLE},    {"reset-by", required_argument, 0, O_RESET},
         {"model-only", no_argument, 0, O_MODEL_ONLY}, {"explain", no_argument, 0, O_EXPLAIN},
         {"model-budget", required_argument, 0, O_BUDGET}, {"model", required_argument, 0, O_MODEL},
+        {"graph", required_argument, 0, O_GRAPH},  {"state", required_argument, 0, O_STATE},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -207,6 +214,12 @@ static int parse_options(struct cli *c, int argc, char **argv)
         case O_EXPLAIN: c->explain = true; break;
         case O_MODEL:
             c->model_spec = optarg;
+            break;
+        case O_GRAPH:
+            c->graph_dir = optarg;
+            break;
+        case O_STATE:
+            c->state_spec = optarg;
             break;
         case O_BUDGET:
             if (!parse_count(optarg, 1, 100000000, &c->model_budget))
@@ -577,6 +590,48 @@ static int model_only(struct cli *c, int status)
     return status;
 }
 
+/* --graph DIR: one picture per test and model (models without axioms are skipped). */
+static int graph_items(struct cli *c, int status)
+{
+    if (mkdir(c->graph_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "litmus: --graph %s: %s\n", c->graph_dir, strerror(errno));
+        return 2;
+    }
+    for (int i = 0; i < c->nitems; i++) {
+        const struct lt_test *t = c->items[i].test;
+        if (!t)
+            continue;
+        int *vals = NULL, buf[LT_MAX_THREADS * LT_MAX_REGS + LT_MAX_VARS];
+        char err[512];
+        if (c->state_spec) {
+            if (lt_state_parse(t, c->state_spec, buf, err, sizeof err) != 0) {
+                fprintf(stderr, "litmus: %s: %s\n", t->name, err);
+                status = status == 1 ? 1 : 2;
+                continue;
+            }
+            vals = buf;
+        }
+        for (int m = 0; m < c->models.n; m++) {
+            const struct lt_model *model = c->models.m[m];
+            if (!model->consistent)
+                continue;
+            char dot[4200], svg[4200], caption[1024];
+            snprintf(dot, sizeof dot, "%s/%s.%s.dot", c->graph_dir, t->name, model->name);
+            snprintf(svg, sizeof svg, "%s/%s.%s.svg", c->graph_dir, t->name, model->name);
+            if (lt_graph_write(t, model, vals, c->exec_budget, dot, svg, caption, sizeof caption, err,
+                               sizeof err) != 0) {
+                fprintf(stderr, "litmus: %s under %s: %s\n", t->name, model->label, err);
+                status = status == 1 ? 1 : 2;
+                continue;
+            }
+            printf("%s\n", svg);
+            for (char *line = strtok(caption, "\n"); line; line = strtok(NULL, "\n"))
+                printf("  %s\n", line);
+        }
+    }
+    return status;
+}
+
 /* The hardware run: compile what the catalog lacks, run, print, check --expect. */
 static int run_items(struct cli *c, int status)
 {
@@ -694,7 +749,9 @@ int lt_main(int argc, char **argv)
             status = status == 1 ? 1 : 2;
         }
     }
-    if (c.explain) {
+    if (c.graph_dir) {
+        status = graph_items(&c, status);
+    } else if (c.explain) {
         status = explain_items(&c, status);
     } else if (c.model_only) {
         for (int i = 0; i < c.nitems; i++)

@@ -114,6 +114,8 @@ struct lt_exec {
 struct lt_check {
     const char *axiom;        /* when inconsistent: the axiom that fails ("coherence", "sc", ...) */
     lt_rel culprit;           /* the relation that axiom needs acyclic or irreflexive (for the picture's cycle) */
+    const char *culprit_name; /* how a picture labels the culprit's edges that are not po, rf, co or fr
+                               * ("hb", "psc", "ghb"), or NULL for the axiom's name */
     int race[2];              /* a data race in this execution (two events), or -1, -1; only for models that flag races */
 };
 

@@ -80,6 +80,7 @@ static bool tso_consistent(const struct lt_exec *x, struct lt_check *why)
     lt_rel ghb = lt_union(lt_union3(ppo, fenced, rfe), lt_union(x->co, x->fr));
     if (!lt_acyclic(ghb)) {
         why->axiom = "tso: acyclic(ppo | fenced | rfe | co | fr)";
+        why->culprit_name = "fenced";
         why->culprit = ghb;
         return false;
     }
