@@ -532,6 +532,37 @@ static void free_items(struct cli *c)
 }
 
 /* --explain: one x86-TSO execution per test; a test too large is a one-line error. */
+/* --explain, after the x86-TSO steps: one sentence per model on what decides its verdict. */
+static void explain_models(const struct cli *c, const struct lt_test *t)
+{
+    printf("\nWhat each model says of the condition's outcome, and why:\n");
+    struct lt_exec *x = malloc(sizeof *x);
+    int *final = calloc((size_t)t->nobs + 1, sizeof *final);
+    if (!x || !final)
+        abort();
+    for (int m = 0; m < c->models.n; m++) {
+        const struct lt_model *model = c->models.m[m];
+        if (!model->consistent)
+            continue;
+        struct lt_check why;
+        memset(&why, 0, sizeof why);
+        char err[256];
+        int found = lt_exec_find(t, model, NULL, c->exec_budget, x, final, &why, err, sizeof err);
+        if (found < 0)
+            printf("  %-8s %s.\n", model->label, err);
+        else if (found == 1 && why.race[0] >= 0)
+            printf("  %-8s allowed, and with a data race: an execution reaching it is consistent, but two "
+                   "accesses race, so the program is undefined.\n", model->label);
+        else if (found == 1)
+            printf("  %-8s allowed: an execution reaching it satisfies every axiom.\n", model->label);
+        else
+            printf("  %-8s forbidden: the executions reaching it break an axiom; the closest one breaks %s "
+                   "(litmus --graph DIR --model %s draws it).\n", model->label, why.axiom, model->name);
+    }
+    free(x);
+    free(final);
+}
+
 static int explain_items(struct cli *c, int status)
 {
     for (int i = 0; i < c->nitems; i++) {
@@ -546,7 +577,9 @@ static int explain_items(struct cli *c, int status)
             fflush(stdout);
             fprintf(stderr, "litmus: %s\n", err);
             status = status == 1 ? 1 : 2;
+            continue;
         }
+        explain_models(c, it->test);
     }
     return status;
 }
