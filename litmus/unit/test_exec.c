@@ -68,7 +68,7 @@ static void print_states(const struct lt_test *t, const char *what, const struct
 }
 
 /* SC and x86-TSO by axioms give exactly the final states of the machines, on every test of dir. */
-static int cross_check_dir(const char *dir, int *tests, int *skipped)
+static int cross_check_dir(const char *dir, int *tests, int *skipped, int *skipped_new)
 {
     extern const struct lt_model lt_model_sc, lt_model_tso;
     const struct lt_model *machines[2] = {&lt_model_sc, &lt_model_tso};
@@ -79,6 +79,12 @@ static int cross_check_dir(const char *dir, int *tests, int *skipped)
         struct lt_test *t = lt_parse_file(paths[i], err, sizeof err);
         if (!t)
             continue;
+        if (t->has_locks || t->has_rcu || t->has_pointers) {
+            /* the operational machines take these once model.c reads the new AST (litparse) */
+            (*skipped_new)++;
+            lt_test_free(t);
+            continue;
+        }
         for (int m = 0; m < 2; m++) {
             struct lt_model ax = axiomatic(machines[m]);
             const struct lt_model *both[2] = {machines[m], &ax};
@@ -109,14 +115,14 @@ static void axioms_agree_with_the_machines(void **state)
     (void)state;
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/litmus/tests", MEMLAB_ROOT);
-    int agree = 0, skipped = 0;
-    int failures = cross_check_dir(dir, &agree, &skipped);
-    failures += cross_check_dir(corpus_dir(), &agree, &skipped);
-    printf("   SC and x86-TSO, axioms vs machines: %d (test, model) pairs agree, %d differ, %d too large\n", agree,
-           failures, skipped);
+    int agree = 0, skipped = 0, skipped_new = 0;
+    int failures = cross_check_dir(dir, &agree, &skipped, &skipped_new);
+    failures += cross_check_dir(corpus_dir(), &agree, &skipped, &skipped_new);
+    printf("   SC and x86-TSO, axioms vs machines: %d (test, model) pairs agree, %d differ, %d too large; "
+           "%d tests with locks, RCU or pointers not compared\n", agree, failures, skipped, skipped_new);
     assert_int_equal(failures, 0);
     assert_int_equal(skipped, 0);
-    assert_true(agree >= 2 * (19 + 60));
+    assert_true(agree >= 2 * (50 + 60));
 }
 
 static const struct lt_verdict *c11_verdict(const struct lt_test *t, struct lt_verdict *v)
