@@ -29,6 +29,7 @@
 #include "litmus/explain.h"
 #include "litmus/gen.h"
 #include "litmus/graph.h"
+#include "litmus/html.h"
 #include "litmus/load.h"
 #include "litmus/model.h"
 #include "litmus/report.h"
@@ -46,6 +47,7 @@ struct cli {
     const char *model_spec;   /* --model NAME[,NAME], or NULL for every model */
     const char *graph_dir;    /* --graph DIR: draw executions there */
     const char *state_spec;   /* --state: the final state to draw (default: the condition's witness) */
+    const char *html_dir;     /* --html DIR: a page per test and an index */
     struct lt_selection models;
     struct lt_item *items;
     int nitems;
@@ -71,6 +73,7 @@ static const char usage[] =
     "      --explain       print one x86-TSO execution reaching each test's condition, step by step\n"
     "      --model NAME[,NAME]  which models to run (default all: sc,x86_tso,c11,...)\n"
     "      --graph DIR     draw one execution per test and model as DIR/TEST.MODEL.dot and .svg\n"
+    "      --html DIR      write DIR/index.html and a page per test (verdicts, states, graphs, source)\n"
     "      --state STATE   with --graph: the final state to draw, e.g. '1:r0=1; 1:r1=0;'\n"
     "                      (default: one satisfying the condition)\n"
     "      --model-budget N  machine states the enumerator may visit per test (default 1M)\n"
@@ -164,7 +167,7 @@ static int parse_cpus(struct cli *c, const char *s)
 static int parse_options(struct cli *c, int argc, char **argv)
 {
     enum { O_CPUS = 256, O_SEED, O_EXPECT, O_JSON, O_SUMMARY, O_CATALOG, O_LIST, O_EMIT, O_BATCH,
-           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET, O_MODEL, O_GRAPH, O_STATE };
+           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET, O_MODEL, O_GRAPH, O_STATE, O_HTML };
     static const struct option longs[] = {
         {"iterations", required_argument, 0, 'n'}, {"cpus", required_argument, 0, O_CPUS},
         {"seed", required_argument, 0, O_SEED},    {"expect", no_argument, 0, O_EXPECT},
@@ -176,6 +179,7 @@ static int parse_options(struct cli *c, int argc, char **argv)
         {"model-only", no_argument, 0, O_MODEL_ONLY}, {"explain", no_argument, 0, O_EXPLAIN},
         {"model-budget", required_argument, 0, O_BUDGET}, {"model", required_argument, 0, O_MODEL},
         {"graph", required_argument, 0, O_GRAPH},  {"state", required_argument, 0, O_STATE},
+        {"html", required_argument, 0, O_HTML},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -220,6 +224,9 @@ static int parse_options(struct cli *c, int argc, char **argv)
             break;
         case O_STATE:
             c->state_spec = optarg;
+            break;
+        case O_HTML:
+            c->html_dir = optarg;
             break;
         case O_BUDGET:
             if (!parse_count(optarg, 1, 100000000, &c->model_budget))
@@ -436,6 +443,7 @@ static void add_catalog_item(struct lt_item *it, const struct lt_catalog_entry *
     if (it->test && it->test->nthreads != e->nthreads)
         snprintf(it->error, sizeof it->error, "%s: the catalog is out of date (rebuild)", e->path);
     it->fns = e->fns;
+    it->text = e->source;
 }
 
 static void add_item(struct lt_item *it, const char *arg)
@@ -456,6 +464,7 @@ static void add_item(struct lt_item *it, const char *arg)
         snprintf(it->error, sizeof it->error, "%s: %s", arg, errno == EILSEQ ? "not a text file" : strerror(errno));
         return;
     }
+    it->text = it->source;
     const struct lt_catalog_entry *e = catalog_by_source(it->source);
     it->test = lt_parse(arg, it->source, it->error, sizeof it->error);
     if (it->test && e && e->nthreads == it->test->nthreads)
@@ -589,6 +598,21 @@ static void model_item(const struct cli *c, struct lt_item *it)
     lt_item_model(it, &c->models, c->model_budget, c->exec_budget);
 }
 
+/* --html DIR after the models (and the hardware) ran. */
+static int write_html(const struct cli *c, int status)
+{
+    if (!c->html_dir)
+        return status;
+    char err[600];
+    if (lt_html_write(c->html_dir, c->items, c->nitems, c->exec_budget, err, sizeof err) != 0) {
+        fprintf(stderr, "litmus: %s\n", err);
+        return status == 1 ? 1 : 2;
+    }
+    if (!c->json)
+        fprintf(stderr, "litmus: wrote %s/index.html\n", c->html_dir);
+    return status;
+}
+
 /* --model-only: enumerate, print, check --expect; no code is compiled or run. */
 static int model_only(struct cli *c, int status)
 {
@@ -617,6 +641,7 @@ static int model_only(struct cli *c, int status)
         lt_report_json(c->items, c->nitems, true, c->opt.seed);
     else if (c->summary_only || c->nitems > 1)
         lt_report_model_summary(c->items, c->nitems);
+    status = write_html(c, status);
     for (int i = 0; i < c->nitems && !c->json; i++)
         if (c->items[i].expect < 0)
             fprintf(stderr, "litmus: expectation failed: %s\n", c->items[i].expect_msg);
@@ -718,6 +743,7 @@ static int run_items(struct cli *c, int status)
         lt_report_json(c->items, c->nitems, false, c->opt.seed);
     else if (c->summary_only || c->nitems > 1)
         lt_report_summary(c->items, c->nitems);
+    status = write_html(c, status);
     for (int i = 0; i < c->nitems && !c->json; i++)
         if (c->items[i].expect < 0)
             fprintf(stderr, "litmus: expectation failed: %s\n", c->items[i].expect_msg);

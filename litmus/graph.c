@@ -315,7 +315,7 @@ int lt_graph_write(const struct lt_test *t, const struct lt_model *m, const int 
     size_t len = (size_t)snprintf(caption, capsize, "%s under %s: %s\n", t->name, m->label, state);
     if (found == 1) {
         snprintf(caption + len, capsize > len ? capsize - len : 0, "ALLOWED: this execution is %s-consistent%s",
-                 m->label, why.race[0] >= 0 ? " but has a DATA RACE (bold): the program is undefined" : "");
+                 m->label, why.race[0] >= 0 ? ",\nbut it has a DATA RACE (bold): the program is undefined" : "");
         if (why.race[0] >= 0) {
             add_edge(p, why.race[0], why.race[1], E_OTHER);
             p->e[p->n - 1].cycle = true;
@@ -324,7 +324,7 @@ int lt_graph_write(const struct lt_test *t, const struct lt_model *m, const int 
         int cyc[LT_REL_MAX];
         int ncyc = lt_find_cycle(why.culprit, cyc, LT_REL_MAX);
         len += (size_t)snprintf(caption + len, capsize > len ? capsize - len : 0,
-                                "FORBIDDEN: every execution ending here breaks an axiom; this one breaks %s",
+                                "FORBIDDEN: every execution ending here breaks an axiom;\nthis one breaks %s",
                                 why.axiom ? why.axiom : "an axiom");
         if (ncyc > 0) {
             enum edge_kind kinds[LT_REL_MAX];
