@@ -537,6 +537,7 @@ struct enumerator {
     long budget, count;
     lt_exec_visit *visit;
     void *ctx;
+    bool prune;                     /* skip rf and co choices that break coherence (every model forbids them) */
     bool stop, too_large;
     char *err;
     size_t errsize;
@@ -610,7 +611,7 @@ static void co_perm(struct enumerator *en, int v, int depth, bool *used)
         int w = en->locw[v][i];
         /* A write of the same thread earlier in program order must come first. */
         bool ok = true;
-        for (int j = 0; j < n && ok; j++)
+        for (int j = 0; j < n && ok && en->prune; j++)
             if (!used[j] && j != i && lt_has(&en->x.po, en->locw[v][j], w))
                 ok = false;
         if (!ok)
@@ -757,7 +758,7 @@ static void build_candidate(struct enumerator *en)
         en->ncand[i] = 0;
         for (int w = 0; w < n; w++)
             if (lt_in(x->W, w) && x->ev[w].loc == x->ev[e].loc && x->ev[w].value == x->ev[e].value &&
-                !lt_has(&x->po, e, w))
+                !(en->prune && lt_has(&x->po, e, w)) && !lt_has(&x->rmw, e, w))
                 en->cand[i][en->ncand[i]++] = w;
         if (en->ncand[i] == 0)
             return; /* no write gives this value here: the paths do not fit together */
@@ -802,8 +803,8 @@ static bool collect_values(struct enumerator *en, struct values *vs)
     return false;
 }
 
-int lt_exec_enumerate(const struct lt_test *t, long budget, lt_exec_visit *visit, void *ctx, char *err,
-                      size_t errsize)
+static int enumerate(const struct lt_test *t, long budget, lt_exec_visit *visit, void *ctx, bool prune, char *err,
+                     size_t errsize)
 {
     struct enumerator *en = calloc(1, sizeof *en);
     if (!en)
@@ -812,6 +813,7 @@ int lt_exec_enumerate(const struct lt_test *t, long budget, lt_exec_visit *visit
     en->budget = budget;
     en->visit = visit;
     en->ctx = ctx;
+    en->prune = prune;
     en->err = err;
     en->errsize = errsize;
     err[0] = '\0';
@@ -851,6 +853,12 @@ out:
         free(en->paths[k]);
     free(en);
     return rc;
+}
+
+int lt_exec_enumerate(const struct lt_test *t, long budget, lt_exec_visit *visit, void *ctx, char *err,
+                      size_t errsize)
+{
+    return enumerate(t, budget, visit, ctx, true, err, errsize);
 }
 
 /* ---- running models ------------------------------------------------------------------ */
@@ -1184,7 +1192,8 @@ int lt_exec_find(const struct lt_test *t, const struct lt_model *m, const int *v
         snprintf(err, errsize, "%s has no axioms to draw", m->label);
         return -1;
     }
-    if (lt_exec_enumerate(t, budget, find_visit, &f, err, errsize) != 0)
+    /* every candidate, incoherent ones too: a picture of a forbidden state may need one */
+    if (enumerate(t, budget, find_visit, &f, false, err, errsize) != 0)
         return -1;
     if (f.na) {
         snprintf(err, errsize, "%s does not define this test: %s", m->label, f.na);

@@ -11,6 +11,8 @@
 #include "litmus/cli.h"
 #include "litmus/exec.h"
 #include "litmus/expected.h"
+#include "litmus/graph.h"
+#include "litmus/html.h"
 #include "litmus/model.h"
 #include "litmus/rel.h"
 #include "litmus/unit/unit.h"
@@ -219,6 +221,113 @@ static void c11_agrees_with_herd7_rc11(void **state)
     assert_true(agree >= 32);
 }
 
+static int cli(int argc, char **argv);
+
+static struct lt_test *catalog_test(const char *name)
+{
+    char path[4096], err[1024];
+    catalog_path(path, sizeof path, name);
+    struct lt_test *t = lt_parse_file(path, err, sizeof err);
+    if (!t)
+        fail_msg("%s", err);
+    return t;
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("%s: not written", path);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* The models' verdicts the literature gives, on the C11 twins and the plain-variable race. */
+static void c11_verdicts_teach_what_the_papers_say(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        bool allowed, race;
+    } known[] = {
+        {"MP+rlx", true, false},      {"MP+rel-acq", false, false}, {"SB+rel-acq", true, false},
+        {"SB+scs", false, false},     {"SB+fence-sc", false, false}, {"LB+rlx", false, false},
+        {"IRIW+rel-acq", true, false}, {"IRIW+sc", false, false},    {"WRC+rel-acq", false, false},
+        {"MP+plain", true, true},     {"MP+plain+rel-acq", false, false},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        struct lt_test *t = catalog_test(known[i].name);
+        struct lt_verdict v;
+        c11_verdict(t, &v);
+        if (v.reachable != known[i].allowed || v.race != known[i].race)
+            fail_msg("%s: C11 says %s%s, the literature %s%s", known[i].name, lt_verdict_word(&v),
+                     v.race ? " with a race" : "", known[i].allowed ? "allowed" : "forbidden",
+                     known[i].race ? " with a race" : "");
+        if (v.race && (!strstr(v.race_text, "flag") || !strstr(v.race_text, "P0") || !strstr(v.race_text, "P1")))
+            fail_msg("%s: the race names %s", known[i].name, v.race_text);
+        lt_verdict_free(&v);
+        lt_test_free(t);
+    }
+}
+
+/* --graph: the forbidding cycle is drawn and named; an allowed state says so; a bad state is refused. */
+static void graphs_name_the_forbidding_cycle(void **state)
+{
+    (void)state;
+    struct lt_test *mp = catalog_test("MP+rlx"), *lb = catalog_test("LB+rlx");
+    char dot[] = "/tmp/memlab-graph-XXXXXX";
+    int fd = mkstemp(dot);
+    assert_true(fd >= 0);
+    close(fd);
+    char caption[1024], err[512];
+    assert_int_equal(lt_graph_write(mp, lt_model_find("sc"), NULL, LT_EXEC_BUDGET, dot, NULL, caption,
+                                    sizeof caption, err, sizeof err), 0);
+    if (!strstr(caption, "FORBIDDEN") || !strstr(caption, "-rf->") || !strstr(caption, "-fr->"))
+        fail_msg("MP+rlx under SC: caption %s", caption);
+    assert_non_null(strstr(read_all(dot), "penwidth=3.0"));
+    assert_non_null(strstr(read_all(dot), "a: W[rlx] x=1"));
+    assert_int_equal(lt_graph_write(mp, lt_model_find("c11"), NULL, LT_EXEC_BUDGET, dot, NULL, caption,
+                                    sizeof caption, err, sizeof err), 0);
+    assert_non_null(strstr(caption, "ALLOWED"));
+    assert_int_equal(lt_graph_write(lb, lt_model_find("c11"), NULL, LT_EXEC_BUDGET, dot, NULL, caption,
+                                    sizeof caption, err, sizeof err), 0);
+    if (!strstr(caption, "no-thin-air"))
+        fail_msg("LB+rlx under C11: caption %s", caption);
+    int vals[2];
+    assert_int_equal(lt_state_parse(mp, "1:r0=0; 1:r1=7;", vals, err, sizeof err), 0);
+    assert_int_equal(lt_graph_write(mp, lt_model_find("sc"), vals, LT_EXEC_BUDGET, dot, NULL, caption,
+                                    sizeof caption, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no candidate"));
+    assert_int_equal(lt_state_parse(mp, "1:r0=0;", vals, err, sizeof err), -1);
+    assert_int_equal(lt_state_parse(mp, "2:r9=0; 1:r0=0; 1:r1=0", vals, err, sizeof err), -1);
+    unlink(dot);
+    lt_test_free(mp);
+    lt_test_free(lb);
+}
+
+/* --html: an index and a page per test, each page with its verdicts and source. */
+static void html_pages_are_written(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/memlab-html-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *argv[] = {"litmus", "--model-only", "--summary", "--html", dir, "MP+rlx", "SB"};
+    assert_int_equal(cli(7, argv), 0);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    assert_non_null(strstr(read_all(path), "MP+rlx.html"));
+    snprintf(path, sizeof path, "%s/MP+rlx.html", dir);
+    const char *page = read_all(path);
+    assert_non_null(strstr(page, "C11"));
+    assert_non_null(strstr(page, "atomic_store_explicit"));
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static int cli(int argc, char **argv)
 {
     int saved = stdout_off();
@@ -295,6 +404,9 @@ int main(void)
         cmocka_unit_test(batch_runs_directories_and_index_files),
         cmocka_unit_test(catalog_c11_keys_agree_with_the_model),
         cmocka_unit_test(c11_agrees_with_herd7_rc11),
+        cmocka_unit_test(c11_verdicts_teach_what_the_papers_say),
+        cmocka_unit_test(graphs_name_the_forbidding_cycle),
+        cmocka_unit_test(html_pages_are_written),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,6 +93,8 @@ static const char *const catalog_names[] = {
     "MP+rlx", "MP+sc", "R+fence-sc", "R+rel-acq", "R+rlx", "R+sc", "S+fence-rel-acq", "S+rel-acq",
     "S+rlx", "S+sc", "SB+fence-sc", "SB+rel-acq", "SB+rlx", "WRC+fence-rel-acq", "WRC+rel-acq",
     "WRC+rlx", "WRC+sc",
+    /* a data race on plain variables, and the release/acquire flag that removes it */
+    "MP+plain", "MP+plain+rel-acq",
 };
 
 /* The catalog holds the tests the issue asks for, each with its header keys. */
