@@ -1172,7 +1172,9 @@ static int picture_rank(const struct lt_exec *x)
 {
     lt_rel poloc = lt_inter(x->po, x->loc);
     lt_rel com = lt_union3(x->rf, x->co, x->fr);
-    return lt_acyclic(lt_union(poloc, com)) ? 2 : 1;
+    if (!lt_acyclic(lt_union(poloc, com)))
+        return 1;
+    return lt_is_empty(lt_inter(x->rmw, lt_seq(x->fr, x->co))) ? 3 : 2;
 }
 
 static bool find_visit(void *ctx, const struct lt_exec *x)
@@ -1184,7 +1186,7 @@ static bool find_visit(void *ctx, const struct lt_exec *x)
         return false;
     struct lt_check why = {.race = {-1, -1}};
     bool ok = f->m->consistent(x, &why);
-    int rank = ok ? 3 : picture_rank(x);
+    int rank = ok ? 4 : picture_rank(x);
     if (rank > f->rank) {
         f->rank = rank;
         *f->x = *x;

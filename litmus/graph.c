@@ -124,7 +124,8 @@ static void base_edges(const struct lt_exec *x, struct picture *p)
 {
     lt_rel po1 = immediate(x->po);
     lt_rel co1 = immediate(x->co);
-    lt_rel fr1 = lt_seq(lt_inv(x->rf), co1);
+    /* fr from an RMW's read to its own write says nothing: left out */
+    lt_rel fr1 = lt_minus(lt_seq(lt_inv(x->rf), co1), x->rmw);
     struct {
         lt_rel r;
         enum edge_kind k;
@@ -165,6 +166,71 @@ static void cycle_edges(const struct lt_exec *x, struct picture *p, const int *c
     }
 }
 
+/* Shortest path from a to b along r (BFS), written to path[0..n-1] with
+ * path[0] = a and path[n-1] = b; returns n, or 0 when there is none. */
+static int shortest_path(lt_rel r, int a, int b, int *path, int max)
+{
+    int parent[LT_REL_MAX], queue[LT_REL_MAX], head = 0, tail = 0;
+    for (int i = 0; i < LT_REL_MAX; i++)
+        parent[i] = -1;
+    lt_set seen = lt_bit(a);
+    queue[tail++] = a;
+    while (head < tail) {
+        int u = queue[head++];
+        if (u == b)
+            break;
+        for (lt_set nx = r.row[u] & ~seen; nx; nx &= nx - 1) {
+            int w = __builtin_ctzll(nx);
+            seen |= lt_bit(w);
+            parent[w] = u;
+            queue[tail++] = w;
+        }
+    }
+    if (!lt_in(seen, b))
+        return 0;
+    int rev[LT_REL_MAX], n = 0;
+    for (int u = b; u != a && n < LT_REL_MAX; u = parent[u])
+        rev[n++] = u;
+    rev[n++] = a;
+    if (n > max)
+        return 0;
+    for (int i = 0; i < n; i++)
+        path[i] = rev[n - 1 - i];
+    return n;
+}
+
+/* A cycle step that is no single base edge (happens-before, psc) drawn as
+ * the base edges it is made of, when they exist: first along program order,
+ * reads-from and rmw (what happens-before is built from), then along
+ * coherence and from-read too. */
+static int expand_cycle(const struct lt_exec *x, lt_rel culprit, const int *cyc, int ncyc, int *out, int max)
+{
+    /* only along the model's own culprit: a path elsewhere could be one the axiom does not mean */
+    lt_rel base = lt_inter(lt_union3(immediate(x->po), x->rf, x->rmw), culprit);
+    lt_rel wide = lt_inter(lt_union3(base, x->co, x->fr), culprit);
+    int n = 0;
+    for (int i = 0; i < ncyc; i++) {
+        int a = cyc[i], b = cyc[(i + 1) % ncyc];
+        bool single = lt_has(&x->rf, a, b) || lt_has(&x->co, a, b) || lt_has(&x->fr, a, b) ||
+                      lt_has(&x->po, a, b);
+        int path[LT_REL_MAX], np = 0;
+        if (!single) {
+            np = shortest_path(base, a, b, path, LT_REL_MAX);
+            if (np == 0)
+                np = shortest_path(wide, a, b, path, LT_REL_MAX);
+        }
+        if (np < 2) {
+            path[0] = a;
+            np = 1;
+        } else {
+            np--; /* the last event starts the next step */
+        }
+        for (int k = 0; k < np && n < max; k++)
+            out[n++] = path[k];
+    }
+    return n;
+}
+
 /* "a" for event a's letter, "W x=0" for an initial write. */
 static void short_name(const struct lt_exec *x, int e, char *buf, size_t size)
 {
@@ -180,8 +246,18 @@ static void node_id(const struct lt_exec *x, int e, char *buf, size_t size)
     snprintf(buf, size, "e%d", e);
 }
 
+static bool is_rel(enum lt_mo mo)
+{
+    return mo == LT_RELEASE || mo == LT_ACQ_REL || mo == LT_SEQ_CST;
+}
+
+static bool is_acq(enum lt_mo mo)
+{
+    return mo == LT_ACQUIRE || mo == LT_ACQ_REL || mo == LT_SEQ_CST;
+}
+
 static void write_dot(FILE *f, const struct lt_exec *x, const struct picture *p, const char *caption,
-                      const char *other_name)
+                      const char *other_name, bool sw_labels)
 {
     const struct lt_test *t = x->test;
     fprintf(f, "digraph execution {\n  graph [fontname=\"Helvetica\", fontsize=12, labelloc=b, labeljust=l, "
@@ -220,17 +296,21 @@ static void write_dot(FILE *f, const struct lt_exec *x, const struct picture *p,
         }
         fprintf(f, "  }\n");
     }
+    lt_rel po1 = immediate(x->po);
     for (int k = 0; k < p->n; k++) {
         const struct edge *e = &p->e[k];
         char a[16], b[16];
         node_id(x, e->a, a, sizeof a);
         node_id(x, e->b, b, sizeof b);
         const char *name = e->kind == E_OTHER ? other_name : edge_name[e->kind];
+        /* C11: a release write read by an acquire read synchronises: the edge that carries the lesson */
+        if (e->kind == E_RF && sw_labels && is_rel(x->ev[e->a].mo) && is_acq(x->ev[e->b].mo))
+            name = "rf (sw)";
         fprintf(f, "  %s -> %s [color=\"%s\", fontcolor=\"%s\"", a, b, edge_color[e->kind], edge_color[e->kind]);
-        if (e->kind == E_PO)
+        if (e->kind == E_PO && lt_has(&po1, e->a, e->b))
             fprintf(f, ", weight=20");
         else
-            fprintf(f, ", constraint=false");
+            fprintf(f, ", constraint=false"); /* only immediate program order shapes the columns */
         if (e->kind != E_PO || e->cycle) {
             fprintf(f, ", label=");
             dot_string(f, name);
@@ -322,7 +402,9 @@ int lt_graph_write(const struct lt_test *t, const struct lt_model *m, const int 
         }
     } else {
         int cyc[LT_REL_MAX];
-        int ncyc = lt_find_cycle(why.culprit, cyc, LT_REL_MAX);
+        int found_cyc[LT_REL_MAX];
+        int nfound = lt_find_cycle(why.culprit, found_cyc, LT_REL_MAX);
+        int ncyc = expand_cycle(x, why.culprit, found_cyc, nfound, cyc, LT_REL_MAX);
         len += (size_t)snprintf(caption + len, capsize > len ? capsize - len : 0,
                                 "FORBIDDEN: every execution ending here breaks an axiom;\nthis one breaks %s",
                                 why.axiom ? why.axiom : "an axiom");
@@ -335,9 +417,11 @@ int lt_graph_write(const struct lt_test *t, const struct lt_model *m, const int 
                 char name[96];
                 short_name(x, cyc[i % ncyc], name, sizeof name);
                 len += (size_t)snprintf(caption + len, capsize - len, "%s", name);
+                bool sw = kinds[i] == E_RF && strcmp(m->name, "c11") == 0 && i < ncyc &&
+                          is_rel(x->ev[cyc[i]].mo) && is_acq(x->ev[cyc[(i + 1) % ncyc]].mo);
                 if (i < ncyc && len < capsize)
                     len += (size_t)snprintf(caption + len, capsize - len, " -%s-> ",
-                                            kinds[i] == E_OTHER ? other : edge_name[kinds[i]]);
+                                            sw ? "rf(sw)" : kinds[i] == E_OTHER ? other : edge_name[kinds[i]]);
             }
         }
     }
@@ -347,7 +431,7 @@ int lt_graph_write(const struct lt_test *t, const struct lt_model *m, const int 
         goto out;
     }
     const char *other = found == 1 ? "race" : why.culprit_name ? why.culprit_name : "axiom";
-    write_dot(f, x, p, caption, other);
+    write_dot(f, x, p, caption, other, strcmp(m->name, "c11") == 0);
     if (fclose(f) != 0) {
         snprintf(err, errsize, "%s: write failed", dot_path);
         goto out;

@@ -76,7 +76,7 @@ static struct modes modes_of(const struct lt_exec *x)
     return m;
 }
 
-static lt_rel happens_before(const struct lt_exec *x, const struct modes *m)
+static lt_rel happens_before(const struct lt_exec *x, const struct modes *m, lt_rel *step)
 {
     lt_rel poloc = lt_inter(x->po, x->loc);
     lt_rel rs = lt_seq(lt_id(x->W), lt_seq(lt_opt(poloc, x->all), lt_id(x->W & m->atomic)));
@@ -87,9 +87,9 @@ static lt_rel happens_before(const struct lt_exec *x, const struct modes *m)
     sw = lt_seq(sw, lt_seq(rs, x->rf));
     sw = lt_seq(sw, lt_seq(lt_id(x->R & m->atomic), pof));
     sw = lt_seq(sw, lt_id(m->acq));
-    lt_rel hb = lt_plus(lt_union(x->po, sw));
     /* The initial writes happen before every other event. */
-    return lt_union(hb, lt_cross(x->IW, x->all & ~x->IW));
+    *step = lt_union3(x->po, sw, lt_cross(x->IW, x->all & ~x->IW));
+    return lt_plus(*step);
 }
 
 static lt_rel partial_sc(const struct lt_exec *x, const struct modes *m, lt_rel hb, lt_rel eco)
@@ -105,16 +105,56 @@ static lt_rel partial_sc(const struct lt_exec *x, const struct modes *m, lt_rel 
     return lt_union(psc, lt_restrict(fences, m->fsc, m->fsc));
 }
 
+/* Shortest path from a to b along r, its edges added to out; false when there is none. */
+static bool add_path(lt_rel r, int a, int b, lt_rel *out)
+{
+    int parent[LT_REL_MAX], queue[LT_REL_MAX], head = 0, tail = 0;
+    lt_set seen = lt_bit(a);
+    queue[tail++] = a;
+    while (head < tail && !lt_in(seen, b)) {
+        int u = queue[head++];
+        for (lt_set nx = r.row[u] & ~seen; nx; nx &= nx - 1) {
+            int w = __builtin_ctzll(nx);
+            seen |= lt_bit(w);
+            parent[w] = u;
+            queue[tail++] = w;
+        }
+    }
+    if (!lt_in(seen, b) || a == b)
+        return false;
+    for (int v = b; v != a; v = parent[v])
+        lt_add(out, parent[v], v);
+    return true;
+}
+
+/* For the picture: one coherence violation as its own edges, a
+ * happens-before path (program order and synchronisation steps) from a to
+ * b and an eco path (rf, co, fr) back from b to a. */
+static lt_rel coherence_cycle(const struct lt_exec *x, lt_rel hb_step, lt_rel hb, lt_rel eco)
+{
+    lt_rel com = lt_union3(x->rf, x->co, x->fr);
+    lt_rel bad = lt_inter(hb, lt_inv(eco)); /* a hb b and b eco a */
+    for (int a = 0; a < x->n; a++)
+        for (lt_set s = bad.row[a]; s; s &= s - 1) {
+            int b = __builtin_ctzll(s);
+            lt_rel out = lt_empty();
+            if (add_path(hb_step, a, b, &out) && add_path(com, b, a, &out))
+                return out;
+        }
+    return lt_union(hb_step, com);
+}
+
 static bool rc11_consistent(const struct lt_exec *x, struct lt_check *why)
 {
     struct modes m = modes_of(x);
-    lt_rel hb = happens_before(x, &m);
+    lt_rel hb_step;
+    lt_rel hb = happens_before(x, &m, &hb_step);
     lt_rel eco = lt_plus(lt_union3(x->rf, x->co, x->fr));
     lt_rel coh = lt_seq(hb, lt_opt(eco, x->all));
     if (!lt_irreflexive(coh)) {
         why->axiom = "coherence: hb;eco? irreflexive";
-        why->culprit_name = "hb";
-        why->culprit = lt_union(hb, lt_union3(x->rf, x->co, x->fr));
+        why->culprit_name = "sw";
+        why->culprit = coherence_cycle(x, hb_step, hb, eco);
         return false;
     }
     if (!lt_is_empty(lt_inter(x->rmw, lt_seq(x->fr, x->co)))) {
