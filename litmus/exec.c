@@ -916,7 +916,7 @@ static void describe_event(const struct lt_exec *x, int e, char *buf, size_t siz
     const struct lt_xev *ev = &x->ev[e];
     char name[96];
     lt_xev_name(x, e, name, sizeof name);
-    snprintf(buf, size, "P%d line %d %s", ev->thread, ev->line, name);
+    snprintf(buf, size, "P%d line %d %.60s", ev->thread, ev->line, name);
 }
 
 static bool collect_visit(void *ctx, const struct lt_exec *x)
@@ -940,10 +940,10 @@ static bool collect_visit(void *ctx, const struct lt_exec *x)
             v->race = true;
             v->race_ev[0] = why.race[0];
             v->race_ev[1] = why.race[1];
-            char a[128], b[128];
+            char a[96], b[96];
             describe_event(x, why.race[0], a, sizeof a);
             describe_event(x, why.race[1], b, sizeof b);
-            snprintf(v->race_text, sizeof v->race_text, "%s and %s", a, b);
+            snprintf(v->race_text, sizeof v->race_text, "%.95s and %.95s", a, b);
         }
         add_state(c, m, x->final, race);
     }
@@ -1145,7 +1145,7 @@ void lt_xev_name(const struct lt_exec *x, int e, char *buf, size_t size)
     int letter = 0;
     for (int i = 0; i < e; i++)
         letter += x->ev[i].thread >= 0;
-    char id[8];
+    char id[16];
     if (letter < 26)
         snprintf(id, sizeof id, "%c", 'a' + letter);
     else

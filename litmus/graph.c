@@ -364,7 +364,7 @@ static int run_dot(const char *dot_path, const char *svg_path, char *err, size_t
         if (errno != EINTR)
             break;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(err, errsize, "dot failed on %s", dot_path);
+        snprintf(err, errsize, "dot failed on %.400s", dot_path);
         return -1;
     }
     return 0;
@@ -427,13 +427,13 @@ int lt_graph_write(const struct lt_test *t, const struct lt_model *m, const int 
     }
     FILE *f = fopen(dot_path, "w");
     if (!f) {
-        snprintf(err, errsize, "%s: %s", dot_path, strerror(errno));
+        snprintf(err, errsize, "%.400s: %s", dot_path, strerror(errno));
         goto out;
     }
     const char *other = found == 1 ? "race" : why.culprit_name ? why.culprit_name : "axiom";
     write_dot(f, x, p, caption, other, strcmp(m->name, "c11") == 0);
     if (fclose(f) != 0) {
-        snprintf(err, errsize, "%s: write failed", dot_path);
+        snprintf(err, errsize, "%.400s: write failed", dot_path);
         goto out;
     }
     rc = svg_path ? run_dot(dot_path, svg_path, err, errsize) : 0;

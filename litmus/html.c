@@ -200,7 +200,7 @@ static int write_page(const char *dir, const struct lt_item *it, long budget, ch
     snprintf(path, sizeof path, "%s/%s.html", dir, base);
     FILE *f = fopen(path, "w");
     if (!f) {
-        snprintf(err, errsize, "%s: %s", path, strerror(errno));
+        snprintf(err, errsize, "%.400s: %s", path, strerror(errno));
         return -1;
     }
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
@@ -244,7 +244,7 @@ static int write_page(const char *dir, const struct lt_item *it, long budget, ch
     html_text(f, it->path);
     fprintf(f, "</code>.</p>\n</body></html>\n");
     if (fclose(f) != 0) {
-        snprintf(err, errsize, "%s: write failed", path);
+        snprintf(err, errsize, "%.400s: write failed", path);
         return -1;
     }
     return 0;
@@ -256,7 +256,7 @@ static int write_index(const char *dir, const struct lt_item *items, int n, char
     snprintf(path, sizeof path, "%s/index.html", dir);
     FILE *f = fopen(path, "w");
     if (!f) {
-        snprintf(err, errsize, "%s: %s", path, strerror(errno));
+        snprintf(err, errsize, "%.400s: %s", path, strerror(errno));
         return -1;
     }
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>memlab litmus: %d tests"
@@ -299,7 +299,7 @@ static int write_index(const char *dir, const struct lt_item *items, int n, char
     }
     fprintf(f, "</table>\n</body></html>\n");
     if (fclose(f) != 0) {
-        snprintf(err, errsize, "%s: write failed", path);
+        snprintf(err, errsize, "%.400s: write failed", path);
         return -1;
     }
     return 0;
@@ -308,7 +308,7 @@ static int write_index(const char *dir, const struct lt_item *items, int n, char
 int lt_html_write(const char *dir, const struct lt_item *items, int n, long exec_budget, char *err, size_t errsize)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        snprintf(err, errsize, "--html %s: %s", dir, strerror(errno));
+        snprintf(err, errsize, "--html %.400s: %s", dir, strerror(errno));
         return -1;
     }
     int rc = 0;
@@ -318,13 +318,13 @@ int lt_html_write(const char *dir, const struct lt_item *items, int n, long exec
             continue;
         char e[512];
         if (write_page(dir, &items[i], exec_budget, e, sizeof e) != 0 && rc == 0) {
-            snprintf(err, errsize, "%s", e);
+            snprintf(err, errsize, "%.500s", e);
             rc = -1;
         }
     }
     char e[512];
     if (write_index(dir, items, n, e, sizeof e) != 0 && rc == 0) {
-        snprintf(err, errsize, "%s", e);
+        snprintf(err, errsize, "%.500s", e);
         rc = -1;
     }
     return rc;

@@ -129,7 +129,7 @@ static inline int list_tests(const char *dir, char **paths)
         size_t len = strlen(e->d_name);
         if (len <= 7 || strcmp(e->d_name + len - 7, ".litmus") != 0)
             continue;
-        char path[4096];
+        char path[4400];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         paths[n++] = strdup(path);
     }
