@@ -1058,6 +1058,15 @@ void lt_exec_run(const struct lt_test *t, const struct lt_model *const *models, 
     }
 }
 
+const char *lt_exec_no_grace_periods(const struct lt_exec *x)
+{
+    for (int e = 0; e < x->n; e++)
+        if (x->ev[e].tags & (LT_TAG_SYNC_RCU | LT_TAG_SYNC_SRCU))
+            return "these axioms have no RCU grace periods (synchronize_rcu waits for readers: the machine in "
+                   "model.c models that)";
+    return NULL;
+}
+
 /* ---- verdict helpers ---------------------------------------------------------------- */
 
 bool lt_verdict_allows(const struct lt_verdict *v, const int *vals)
@@ -1091,45 +1100,52 @@ const char *lt_verdict_word(const struct lt_verdict *v)
 
 /* ---- one execution ------------------------------------------------------------------ */
 
+int lt_shortest_path(lt_rel r, int a, int b, int *path, int max)
+{
+    int parent[LT_REL_MAX], queue[LT_REL_MAX], head = 0, tail = 0;
+    lt_set seen = 0;
+    /* breadth first from a's successors, so that a path from a back to a is found too */
+    for (lt_set nx = r.row[a]; nx; nx &= nx - 1) {
+        int w = __builtin_ctzll(nx);
+        seen |= lt_bit(w);
+        parent[w] = a;
+        queue[tail++] = w;
+    }
+    while (head < tail && !lt_in(seen, b)) {
+        int u = queue[head++];
+        for (lt_set nx = r.row[u] & ~seen; nx; nx &= nx - 1) {
+            int w = __builtin_ctzll(nx);
+            seen |= lt_bit(w);
+            parent[w] = u;
+            queue[tail++] = w;
+        }
+    }
+    if (!lt_in(seen, b))
+        return 0;
+    int rev[LT_REL_MAX + 1], n = 0;
+    int u = b;
+    do {
+        rev[n++] = u;
+        u = parent[u];
+    } while (u != a && n < LT_REL_MAX);
+    rev[n++] = a;
+    if (n > max)
+        return 0;
+    for (int i = 0; i < n; i++)
+        path[i] = rev[n - 1 - i];
+    return n;
+}
+
 int lt_find_cycle(lt_rel a, int *path, int max)
 {
     lt_rel plus = lt_plus(a);
     for (int s = 0; s < LT_REL_MAX; s++) {
         if (!lt_has(&plus, s, s))
             continue;
-        /* Breadth-first from s back to s along a, remembering parents: a shortest cycle through s. */
-        int parent[LT_REL_MAX], queue[LT_REL_MAX], head = 0, tail = 0;
-        for (int i = 0; i < LT_REL_MAX; i++)
-            parent[i] = -1;
-        lt_set seen = 0;
-        queue[tail++] = s;
-        int last = -1;
-        while (head < tail && last < 0) {
-            int u = queue[head++];
-            for (lt_set nx = a.row[u]; nx; nx &= nx - 1) {
-                int w = __builtin_ctzll(nx);
-                if (w == s) {
-                    last = u;
-                    break;
-                }
-                if (!lt_in(seen, w)) {
-                    seen |= lt_bit(w);
-                    parent[w] = u;
-                    queue[tail++] = w;
-                }
-            }
-        }
-        if (last < 0)
-            continue;
-        int rev[LT_REL_MAX], n = 0;
-        for (int u = last; u != s && u >= 0 && n < LT_REL_MAX; u = parent[u])
-            rev[n++] = u;
-        rev[n++] = s;
-        if (n > max)
-            return 0;
-        for (int i = 0; i < n; i++)
-            path[i] = rev[n - 1 - i];
-        return n;
+        /* a shortest path from s back to s; drop the repeated s at its end */
+        int n = lt_shortest_path(a, s, s, path, max + 1 < LT_REL_MAX + 1 ? max + 1 : LT_REL_MAX + 1);
+        if (n >= 2)
+            return n - 1;
     }
     return 0;
 }

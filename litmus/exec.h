@@ -148,6 +148,10 @@ extern const struct lt_model *const lt_models[];
 const struct lt_model *lt_model_find(const char *name);  /* by name or label, case-insensitive */
 int lt_model_count(void);
 
+/* For models without RCU grace periods (SC and x86-TSO's axioms): why they
+ * do not define x when it has a synchronize_rcu or synchronize_srcu, else NULL. */
+const char *lt_exec_no_grace_periods(const struct lt_exec *x);
+
 /* ---- the engine ----------------------------------------------------------------- */
 
 /* Candidate executions the engine may build per test before it calls the

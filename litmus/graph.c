@@ -166,39 +166,6 @@ static void cycle_edges(const struct lt_exec *x, struct picture *p, const int *c
     }
 }
 
-/* Shortest path from a to b along r (BFS), written to path[0..n-1] with
- * path[0] = a and path[n-1] = b; returns n, or 0 when there is none. */
-static int shortest_path(lt_rel r, int a, int b, int *path, int max)
-{
-    int parent[LT_REL_MAX], queue[LT_REL_MAX], head = 0, tail = 0;
-    for (int i = 0; i < LT_REL_MAX; i++)
-        parent[i] = -1;
-    lt_set seen = lt_bit(a);
-    queue[tail++] = a;
-    while (head < tail) {
-        int u = queue[head++];
-        if (u == b)
-            break;
-        for (lt_set nx = r.row[u] & ~seen; nx; nx &= nx - 1) {
-            int w = __builtin_ctzll(nx);
-            seen |= lt_bit(w);
-            parent[w] = u;
-            queue[tail++] = w;
-        }
-    }
-    if (!lt_in(seen, b))
-        return 0;
-    int rev[LT_REL_MAX], n = 0;
-    for (int u = b; u != a && n < LT_REL_MAX; u = parent[u])
-        rev[n++] = u;
-    rev[n++] = a;
-    if (n > max)
-        return 0;
-    for (int i = 0; i < n; i++)
-        path[i] = rev[n - 1 - i];
-    return n;
-}
-
 /* A cycle step that is no single base edge (happens-before, psc) drawn as
  * the base edges it is made of, when they exist: first along program order,
  * reads-from and rmw (what happens-before is built from), then along
@@ -215,9 +182,9 @@ static int expand_cycle(const struct lt_exec *x, lt_rel culprit, const int *cyc,
                       lt_has(&x->po, a, b);
         int path[LT_REL_MAX], np = 0;
         if (!single) {
-            np = shortest_path(base, a, b, path, LT_REL_MAX);
+            np = lt_shortest_path(base, a, b, path, LT_REL_MAX);
             if (np == 0)
-                np = shortest_path(wide, a, b, path, LT_REL_MAX);
+                np = lt_shortest_path(wide, a, b, path, LT_REL_MAX);
         }
         if (np < 2) {
             path[0] = a;

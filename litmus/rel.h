@@ -191,6 +191,11 @@ static inline bool lt_acyclic(lt_rel a)
     return lt_irreflexive(lt_plus(a));
 }
 
+/* A shortest path from a to b along r: its events, path[0] = a and
+ * path[n-1] = b.  Returns n (>= 2), or 0 when b cannot be reached from a in
+ * one or more steps (or the path is longer than max). */
+int lt_shortest_path(lt_rel r, int a, int b, int *path, int max);
+
 /* A cycle of a (a not acyclic): its events in order, written to path[0..n-1]
  * (a path[n-1] -> path[0] edge closes it).  Returns n, or 0 when a is
  * acyclic.  The cycle found is a shortest one through its first event, so a

@@ -105,26 +105,14 @@ static lt_rel partial_sc(const struct lt_exec *x, const struct modes *m, lt_rel 
     return lt_union(psc, lt_restrict(fences, m->fsc, m->fsc));
 }
 
-/* Shortest path from a to b along r, its edges added to out; false when there is none. */
+/* A shortest path from a to b along r, its edges added to out; false when there is none. */
 static bool add_path(lt_rel r, int a, int b, lt_rel *out)
 {
-    int parent[LT_REL_MAX], queue[LT_REL_MAX], head = 0, tail = 0;
-    lt_set seen = lt_bit(a);
-    queue[tail++] = a;
-    while (head < tail && !lt_in(seen, b)) {
-        int u = queue[head++];
-        for (lt_set nx = r.row[u] & ~seen; nx; nx &= nx - 1) {
-            int w = __builtin_ctzll(nx);
-            seen |= lt_bit(w);
-            parent[w] = u;
-            queue[tail++] = w;
-        }
-    }
-    if (!lt_in(seen, b) || a == b)
-        return false;
-    for (int v = b; v != a; v = parent[v])
-        lt_add(out, parent[v], v);
-    return true;
+    int path[LT_REL_MAX + 1];
+    int n = lt_shortest_path(r, a, b, path, LT_REL_MAX + 1);
+    for (int i = 0; i + 1 < n; i++)
+        lt_add(out, path[i], path[i + 1]);
+    return n >= 2;
 }
 
 /* For the picture: one coherence violation as its own edges, a

@@ -38,23 +38,13 @@ static bool sc_consistent(const struct lt_exec *x, struct lt_check *why)
     return true;
 }
 
-/* The axioms have locks (an RMW that waits for 0, then a store) but no grace periods. */
-static const char *no_rcu(const struct lt_exec *x)
-{
-    for (int e = 0; e < x->n; e++)
-        if (x->ev[e].tags & (LT_TAG_SYNC_RCU | LT_TAG_SYNC_SRCU))
-            return "these axioms have no RCU grace periods (synchronize_rcu waits for readers: the machine in "
-                   "model.c models that)";
-    return NULL;
-}
-
 const struct lt_model lt_model_sc = {
     .name = "sc",
     .label = "SC",
     .header_key = "SC",
     .title = "sequential consistency (Lamport 1979): one interleaving of the threads",
     .machine = 0, /* LT_MODEL_SC */
-    .not_defined = no_rcu,
+    .not_defined = lt_exec_no_grace_periods, /* locks yes: an RMW that waits for 0 */
     .consistent = sc_consistent,
     .teaches = "SC allows an outcome when one interleaving of the threads' accesses, each read seeing the "
                "latest write, produces it: a cycle of program order, reads-from, coherence and from-read "

@@ -89,23 +89,13 @@ static bool tso_consistent(const struct lt_exec *x, struct lt_check *why)
     return true;
 }
 
-/* The axioms have locks (an RMW that waits for 0, then a release store) but no grace periods. */
-static const char *no_rcu(const struct lt_exec *x)
-{
-    for (int e = 0; e < x->n; e++)
-        if (x->ev[e].tags & (LT_TAG_SYNC_RCU | LT_TAG_SYNC_SRCU))
-            return "these axioms have no RCU grace periods (synchronize_rcu waits for readers: the machine in "
-                   "model.c models that)";
-    return NULL;
-}
-
 const struct lt_model lt_model_tso = {
     .name = "x86_tso",
     .label = "x86-TSO",
     .header_key = "x86-TSO",
     .title = "x86-TSO (Owens, Sarkar, Sewell 2009): SC plus a FIFO store buffer per CPU",
     .machine = 1, /* LT_MODEL_TSO */
-    .not_defined = no_rcu,
+    .not_defined = lt_exec_no_grace_periods, /* locks yes: an RMW that waits for 0 */
     .consistent = tso_consistent,
     .teaches = "x86-TSO forbids an outcome when it needs a cycle of preserved program order (all but a "
                "store then a later load), external reads-from, coherence and from-read; a store-to-load "

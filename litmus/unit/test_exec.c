@@ -232,8 +232,6 @@ static void c11_agrees_with_herd7_rc11(void **state)
     assert_true(agree >= 32);
 }
 
-static int cli(int argc, char **argv);
-
 static struct lt_test *catalog_test(const char *name)
 {
     char path[4096], err[1024];
@@ -339,13 +337,6 @@ static void html_pages_are_written(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
-static int cli(int argc, char **argv)
-{
-    int saved = stdout_off();
-    int rc = lt_main(argc, argv);
-    stdout_on(saved);
-    return rc;
-}
 
 static void write_file(const char *path, const char *text)
 {

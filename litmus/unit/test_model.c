@@ -329,13 +329,6 @@ static void witness_replays_to_its_state(void **state)
     lt_test_free(t);
 }
 
-static int cli(int argc, char **argv)
-{
-    int saved = stdout_off();
-    int rc = lt_main(argc, argv);
-    stdout_on(saved);
-    return rc;
-}
 
 /* A test beyond the budget is refused with a message and exit 2, never a hang. */
 static void too_large_tests_are_refused(void **state)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "litmus/cli.h"
 #include "litmus/load.h"
 #include "litmus/parse.h"
 #include "litmus/run.h"
@@ -106,6 +107,15 @@ static inline void stdout_on(int saved)
     fflush(stdout);
     dup2(saved, 1);
     close(saved);
+}
+
+/* The litmus command in-process, its standard output thrown away; returns its exit status. */
+static inline int cli(int argc, char **argv)
+{
+    int saved = stdout_off();
+    int rc = lt_main(argc, argv);
+    stdout_on(saved);
+    return rc;
 }
 
 /* Directory listing for the model tests (needs <cmocka.h> and <dirent.h> first). */
