@@ -54,25 +54,6 @@ static void file_name(const char *name, char *buf, size_t size)
     buf[i] = '\0';
 }
 
-static int nmodels(const struct lt_item *it)
-{
-    int n = 0;
-    while (it->modeled && n < LT_MAX_MODELS && it->v[n].model)
-        n++;
-    return n;
-}
-
-static const char *state_word(const struct lt_verdict *v, const int *vals)
-{
-    if (v->too_large)
-        return "?";
-    if (v->na)
-        return "n/a";
-    if (!lt_verdict_allows(v, vals))
-        return "no";
-    return lt_verdict_races(v, vals) ? "race" : "yes";
-}
-
 static const char *css_class(const char *word)
 {
     return strcmp(word, "n/a") == 0 ? "na" : strcmp(word, "too large") == 0 || strcmp(word, "?") == 0 ? "" : word;
@@ -99,7 +80,7 @@ static void verdict_table(FILE *f, const struct lt_item *it)
     const struct lt_test *t = it->test;
     fprintf(f, "<h2>What each model says</h2>\n<table><tr><th>model</th><th>the condition's outcome</th>"
                "<th>final states</th><th>header says</th><th>notes</th></tr>\n");
-    for (int m = 0; m < nmodels(it); m++) {
+    for (int m = 0; m < lt_item_nmodels(it); m++) {
         const struct lt_verdict *v = &it->v[m];
         const char *word = lt_verdict_word(v);
         const char *claim = v->model->header_key ? lt_key(t, v->model->header_key) : NULL;
@@ -132,7 +113,7 @@ static void states_table(FILE *f, const struct lt_item *it)
     int n = 0;
     for (int i = 0; it->ran && i < it->res.nstates && n < MAX; i++)
         all[n++] = it->res.states[i].vals;
-    for (int m = 0; m < nmodels(it); m++) {
+    for (int m = 0; m < lt_item_nmodels(it); m++) {
         const struct lt_verdict *v = &it->v[m];
         for (int i = 0; !v->too_large && !v->na && i < v->nfinal && n < MAX; i++)
             if (!listed(all, n, &v->final[i * t->nobs], t->nobs))
@@ -142,7 +123,7 @@ static void states_table(FILE *f, const struct lt_item *it)
                "allows; &#9733; marks the ones that satisfy the condition.</p>\n<table><tr><th></th><th>state</th>");
     if (it->ran)
         fprintf(f, "<th>seen on this CPU</th>");
-    for (int m = 0; m < nmodels(it); m++)
+    for (int m = 0; m < lt_item_nmodels(it); m++)
         fprintf(f, "<th>%s</th>", it->v[m].model->label);
     fprintf(f, "</tr>\n");
     for (int i = 0; i < n; i++) {
@@ -153,8 +134,8 @@ static void states_table(FILE *f, const struct lt_item *it)
         fprintf(f, "</code></td>");
         if (it->ran)
             fprintf(f, "<td>%llu</td>", seen_count(it, all[i]));
-        for (int m = 0; m < nmodels(it); m++) {
-            const char *w = state_word(&it->v[m], all[i]);
+        for (int m = 0; m < lt_item_nmodels(it); m++) {
+            const char *w = lt_state_word(&it->v[m], all[i]);
             fprintf(f, "<td class=\"%s\">%s</td>", css_class(w), w);
         }
         fprintf(f, "</tr>\n");
@@ -170,7 +151,7 @@ static void graphs(FILE *f, const char *dir, const char *base, const struct lt_i
                "<span style=\"color:#1f4fbf\">co</span> coherence, <span style=\"color:#e07b00\">fr</span> "
                "from-read. When a model forbids the outcome, the cycle that breaks its axiom is bold.</p>\n"
                "<div class=\"graphs\">\n");
-    for (int m = 0; m < nmodels(it); m++) {
+    for (int m = 0; m < lt_item_nmodels(it); m++) {
         const struct lt_model *model = it->v[m].model;
         if (!model->consistent || it->v[m].na)
             continue;
@@ -269,7 +250,7 @@ static int write_index(const char *dir, const struct lt_item *items, int n, char
     for (int i = 0; i < n && !first; i++)
         if (items[i].modeled)
             first = &items[i];
-    for (int m = 0; first && m < nmodels(first); m++)
+    for (int m = 0; first && m < lt_item_nmodels(first); m++)
         fprintf(f, "<th>%s</th>", first->v[m].model->label);
     fprintf(f, "</tr>\n");
     for (int i = 0; i < n; i++) {
@@ -290,7 +271,7 @@ static int write_index(const char *dir, const struct lt_item *items, int n, char
         const char *q = lt_key(it->test, "Question");
         html_text(f, q ? q : it->test->cond_text);
         fprintf(f, "</td>");
-        for (int m = 0; m < nmodels(it); m++) {
+        for (int m = 0; m < lt_item_nmodels(it); m++) {
             const char *w = lt_verdict_word(&it->v[m]);
             fprintf(f, "<td class=\"%s\">%s%s</td>", it->v[m].race ? "race" : css_class(w), w,
                     it->v[m].race ? " (race)" : "");

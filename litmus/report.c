@@ -21,27 +21,6 @@ static double rate(double count, double seconds)
     return seconds > 0 ? count / seconds : 0;
 }
 
-static int nmodels(const struct lt_item *it)
-{
-    int n = 0;
-    while (it->modeled && n < LT_MAX_MODELS && it->v[n].model)
-        n++;
-    return n;
-}
-
-/* "yes", "no", "race" (allowed only through a racy execution: undefined),
- * "n/a", or "?" when the model was too large to enumerate. */
-static const char *allows_word(const struct lt_verdict *v, const int *vals)
-{
-    if (v->too_large)
-        return "?";
-    if (v->na)
-        return "n/a";
-    if (!lt_verdict_allows(v, vals))
-        return "no";
-    return lt_verdict_races(v, vals) ? "race" : "yes";
-}
-
 static bool seen_on_hardware(const struct lt_item *it, const int *vals)
 {
     for (int i = 0; it->ran && i < it->res.nstates; i++)
@@ -63,7 +42,7 @@ static bool listed(const int *const *out, int n, const int *vals, int nobs)
  * column order. */
 static int unseen_model_states(const struct lt_item *it, const int **out, int max)
 {
-    int n = 0, nobs = it->test->nobs, nm = nmodels(it);
+    int n = 0, nobs = it->test->nobs, nm = lt_item_nmodels(it);
     const struct lt_verdict *order[LT_MAX_MODELS];
     int no = 0;
     const struct lt_verdict *tso = lt_item_verdict(it, "x86_tso");
@@ -112,9 +91,9 @@ static void print_state(const struct lt_item *it, const char *count, const int *
     char st[512];
     lt_state_text(it->test, vals, st, sizeof st);
     printf("%s%s> %-*s", count, lt_prop_eval(it->test->prop, vals) ? "*" : ":", width, st);
-    int nm = nmodels(it);
+    int nm = lt_item_nmodels(it);
     for (int m = 0; m < nm; m++)
-        printf("  %-*s", m + 1 < nm ? column_width(&it->v[m]) : 0, allows_word(&it->v[m], vals));
+        printf("  %-*s", m + 1 < nm ? column_width(&it->v[m]) : 0, lt_state_word(&it->v[m], vals));
     printf("\n");
 }
 
@@ -129,7 +108,7 @@ static void print_histogram(const struct lt_item *it)
     char title[64], count[32];
     snprintf(title, sizeof title, it->ran ? "Histogram (%d states)" : "States (%d)", it->ran ? r->nstates : nunseen);
     printf("%-*s", (it->ran ? 14 : 3) + width, title);
-    int nm = nmodels(it);
+    int nm = lt_item_nmodels(it);
     for (int m = 0; m < nm; m++)
         printf("  %-*s", m + 1 < nm ? column_width(&it->v[m]) : 0, it->v[m].model->label);
     printf("\n");
@@ -148,7 +127,7 @@ static void print_histogram(const struct lt_item *it)
 static void print_models(const struct lt_item *it)
 {
     const struct lt_test *t = it->test;
-    int nm = nmodels(it);
+    int nm = lt_item_nmodels(it);
     printf("Models:");
     for (int m = 0; m < nm; m++)
         printf("%s %s %s", m ? "," : "", it->v[m].model->label, lt_verdict_word(&it->v[m]));
@@ -320,7 +299,7 @@ void lt_report_model_text(const struct lt_item *it)
         printf("Question: %s\n", q);
     print_histogram(it);
     printf("Condition %s (%s):", quant_name(t->quant), t->cond_text);
-    for (int m = 0; m < nmodels(it); m++)
+    for (int m = 0; m < lt_item_nmodels(it); m++)
         printf("%s %s %s", m ? "," : "", it->v[m].model->label, lt_verdict_word(&it->v[m]));
     printf("\n");
     print_models(it);
@@ -387,13 +366,13 @@ static const struct lt_item *first_modeled(const struct lt_item *items, int n)
 
 static void print_model_heads(const struct lt_item *first)
 {
-    for (int m = 0; first && m < nmodels(first); m++)
+    for (int m = 0; first && m < lt_item_nmodels(first); m++)
         printf("  %-10s", first->v[m].model->label);
 }
 
 static void print_model_cells(const struct lt_item *it)
 {
-    for (int m = 0; m < nmodels(it); m++) {
+    for (int m = 0; m < lt_item_nmodels(it); m++) {
         char cell[48];
         model_cell(it, &it->v[m], cell, sizeof cell);
         printf("  %-10s", cell);
@@ -425,7 +404,7 @@ void lt_report_model_summary(const struct lt_item *items, int n)
         print_model_cells(it);
         long explored = 0;
         double seconds = 0;
-        for (int m = 0; m < nmodels(it); m++) {
+        for (int m = 0; m < lt_item_nmodels(it); m++) {
             size_t len = strlen(finals);
             snprintf(finals + len, sizeof finals - len, "%s%d", m ? "/" : "", it->v[m].nfinal);
             explored += it->v[m].explored;
@@ -517,11 +496,11 @@ static const char *json_allows(const struct lt_verdict *v, const int *vals)
 /* Per state: one key per model (true/false/null) and "allowed_by": [labels]. */
 static void json_state_models(const struct lt_item *it, const int *vals)
 {
-    for (int m = 0; m < nmodels(it); m++)
+    for (int m = 0; m < lt_item_nmodels(it); m++)
         printf("\"%s\": %s, ", it->v[m].model->name, json_allows(&it->v[m], vals));
     printf("\"allowed_by\": [");
     int k = 0;
-    for (int m = 0; m < nmodels(it); m++)
+    for (int m = 0; m < lt_item_nmodels(it); m++)
         if (!it->v[m].too_large && !it->v[m].na && lt_verdict_allows(&it->v[m], vals))
             printf("%s\"%s\"", k++ ? ", " : "", it->v[m].model->name);
     printf("], ");
@@ -531,7 +510,7 @@ static void json_state_models(const struct lt_item *it, const int *vals)
 static void json_model(const struct lt_item *it)
 {
     const struct lt_test *t = it->test;
-    int nm = nmodels(it);
+    int nm = lt_item_nmodels(it);
     printf(",\n   \"model\": {");
     for (int m = 0; m < nm; m++)
         printf("\"%s\": \"%s\", ", it->v[m].model->name, lt_verdict_word(&it->v[m]));

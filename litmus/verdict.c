@@ -39,6 +39,25 @@ void lt_state_text(const struct lt_test *t, const int *vals, char *buf, size_t s
     }
 }
 
+int lt_item_nmodels(const struct lt_item *it)
+{
+    int n = 0;
+    while (it->modeled && n < LT_MAX_MODELS && it->v[n].model)
+        n++;
+    return n;
+}
+
+const char *lt_state_word(const struct lt_verdict *v, const int *vals)
+{
+    if (v->too_large)
+        return "?";
+    if (v->na)
+        return "n/a";
+    if (!lt_verdict_allows(v, vals))
+        return "no";
+    return lt_verdict_races(v, vals) ? "race" : "yes";
+}
+
 int lt_select_models(const char *spec, struct lt_selection *sel, char *err, size_t errsize)
 {
     sel->n = 0;

@@ -74,6 +74,13 @@ const char *lt_summary_verdict(const struct lt_item *it);
 /* The hardware line for JSON: "hardware within x86-TSO" or the alarm. */
 const char *lt_hardware_verdict(const struct lt_item *it);
 
+/* How many models the item ran (the filled entries of it->v). */
+int lt_item_nmodels(const struct lt_item *it);
+
+/* What v says of one final state: "yes", "no", "race" (allowed only through
+ * a racy execution: undefined), "n/a", or "?" when too large to enumerate. */
+const char *lt_state_word(const struct lt_verdict *v, const int *vals);
+
 /* "0:r0=0; 1:r0=0;" */
 void lt_state_text(const struct lt_test *t, const int *vals, char *buf, size_t size);
 
