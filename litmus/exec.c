@@ -549,6 +549,7 @@ struct enumerator {
     int nlocw[LT_MAX_VARS], locw[LT_MAX_VARS][LT_REL_MAX]; /* non-initial writes per location */
     int init_of[LT_MAX_VARS];       /* the initial write's event, or -1 */
     int order[LT_MAX_VARS][LT_REL_MAX];
+    int rmw_src[LT_REL_MAX];        /* an RMW write: the write its read reads from (this candidate); else -2 */
     int final[LT_MAX_THREADS * LT_MAX_REGS + LT_MAX_VARS];
 };
 
@@ -614,6 +615,13 @@ static void co_perm(struct enumerator *en, int v, int depth, bool *used)
         for (int j = 0; j < n && ok && en->prune; j++)
             if (!used[j] && j != i && lt_has(&en->x.po, en->locw[v][j], w))
                 ok = false;
+        /* Atomicity, which every model here has: an RMW's write comes right
+         * after the write its read read from (nothing in between in co).
+         * Locks are RMWs too, so this keeps critical sections apart. */
+        if (ok && en->prune && en->rmw_src[w] != -2) {
+            int before = depth == 0 ? en->init_of[v] : en->order[v][depth - 1];
+            ok = en->rmw_src[w] == before;
+        }
         if (!ok)
             continue;
         used[i] = true;
@@ -644,12 +652,17 @@ static void choose_rf(struct enumerator *en, int i)
         return;
     }
     int r = en->reads[i];
+    int rw = en->x.rmw.row[r] ? __builtin_ctzll(en->x.rmw.row[r]) : -1; /* its RMW's write, if any */
     for (int k = 0; k < en->ncand[i] && !en->stop; k++) {
         int w = en->cand[i][k];
         lt_add(&en->x.rf, w, r);
+        if (rw >= 0)
+            en->rmw_src[rw] = w;
         choose_rf(en, i + 1);
         en->x.rf.row[w] &= ~lt_bit(r);
     }
+    if (rw >= 0)
+        en->rmw_src[rw] = -2;
 }
 
 /* One path per thread is chosen: lay out the events and the fixed relations, then choose rf and co. */
@@ -763,6 +776,8 @@ static void build_candidate(struct enumerator *en)
         if (en->ncand[i] == 0)
             return; /* no write gives this value here: the paths do not fit together */
     }
+    for (int e = 0; e < LT_REL_MAX; e++)
+        en->rmw_src[e] = -2;
     choose_rf(en, 0);
 }
 

@@ -156,7 +156,7 @@ const char *lt_exec_no_grace_periods(const struct lt_exec *x);
 
 /* Candidate executions the engine may build per test before it calls the
  * test too large (the models are checked on each). */
-#define LT_EXEC_BUDGET 2000000L
+#define LT_EXEC_BUDGET 300000L
 
 /* Called for every candidate; return false to stop the enumeration. */
 typedef bool lt_exec_visit(void *ctx, const struct lt_exec *x);
