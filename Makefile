@@ -85,7 +85,7 @@ help: ## list the targets
 	  awk -F'\t' '{ printf "  %-12s %s\n", $$1, $$2 }'
 
 # ---- litmus ----
-# The litmus harness (litmus/README.md): liblitmus.a holds the parser,
+# The litmus harness (litmus/README.md): liblitmus.a holds the parser, the axiomatic engine and models (litmus/models/),
 # generator, runner, SC/x86-TSO enumerator and command line; litmus-gen turns the catalog
 # litmus/tests/*.litmus into C at build time, compiled into build/bin/litmus;
 # the CMocka tests are litmus/unit/test_*.c.
@@ -103,7 +103,7 @@ LINK_litmus := $(LITMUS_CATALOG_O) $(LITMUS_LIB)
 LDLIBS_litmus := -ldl
 
 .PHONY: litmus
-litmus: deps $(BUILD)/bin/litmus ## run the litmus catalog on this CPU beside the SC/x86-TSO models; fails if a TSO-forbidden state is seen
+litmus: deps $(BUILD)/bin/litmus ## run the litmus catalog on this CPU beside every model (SC, x86-TSO, C11, ...); fails if a TSO-forbidden state is seen
 	$(Q)$(BUILD)/bin/litmus --catalog --summary --expect
 
 # The list of catalog files, rewritten only when it changes, so that removing
