@@ -85,8 +85,9 @@ help: ## list the targets
 	  awk -F'\t' '{ printf "  %-12s %s\n", $$1, $$2 }'
 
 # ---- litmus ----
-# The litmus harness (litmus/README.md): liblitmus.a holds the parser, the axiomatic engine and models (litmus/models/),
-# generator, runner, SC/x86-TSO enumerator and command line; litmus-gen turns the catalog
+# The litmus harness (litmus/README.md): liblitmus.a holds the parser, generator, runner,
+# SC/x86-TSO enumerator, the axiomatic engine and its models (litmus/models/) and the
+# command line; litmus-gen turns the catalog
 # litmus/tests/*.litmus into C at build time, compiled into build/bin/litmus;
 # the CMocka tests are litmus/unit/test_*.c.
 LITMUS_LIB_SRCS := $(filter-out litmus/main.c litmus/gen_main.c,$(wildcard litmus/*.c litmus/models/*.c))
