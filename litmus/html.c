@@ -16,7 +16,7 @@
 #include "litmus/report.h"
 
 static const char style[] =
-    "body{font-family:system-ui,Helvetica,Arial,sans-serif;margin:2em auto;max-width:70em;color:#222;"
+    "body{font-family:system-ui,Helvetica,Arial,sans-serif;margin:2em auto;padding:0 1.5em;max-width:70em;color:#222;"
     "line-height:1.4}"
     "h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}"
     "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}"
