@@ -120,11 +120,12 @@ stress-fair: deps $(BUILD)/bin/lockstress ## FIFO locks fair run after run: 20 l
 # ---- end locks stress ----
 
 # ---- litmus ----
-# The litmus harness (litmus/README.md): liblitmus.a holds the parser,
-# generator, runner, SC/x86-TSO enumerator and command line; litmus-gen turns the catalog
+# The litmus harness (litmus/README.md): liblitmus.a holds the parser, generator, runner,
+# SC/x86-TSO enumerator, the axiomatic engine and its models (litmus/models/) and the
+# command line; litmus-gen turns the catalog
 # litmus/tests/*.litmus into C at build time, compiled into build/bin/litmus;
 # the CMocka tests are litmus/unit/test_*.c.
-LITMUS_LIB_SRCS := $(filter-out litmus/main.c litmus/gen_main.c,$(wildcard litmus/*.c))
+LITMUS_LIB_SRCS := $(filter-out litmus/main.c litmus/gen_main.c,$(wildcard litmus/*.c litmus/models/*.c))
 LITMUS_LIB := $(BUILD)/lib/liblitmus.a
 LITMUS_GEN := $(BUILD)/bin/litmus-gen
 LITMUS_CATALOG_SRCS := $(sort $(wildcard litmus/tests/*.litmus))
@@ -138,7 +139,7 @@ LINK_litmus := $(LITMUS_CATALOG_O) $(LITMUS_LIB)
 LDLIBS_litmus := -ldl -lurcu-memb
 
 .PHONY: litmus
-litmus: deps $(BUILD)/bin/litmus ## run the litmus catalog on this CPU beside the SC/x86-TSO models; fails if a TSO-forbidden state is seen
+litmus: deps $(BUILD)/bin/litmus ## run the litmus catalog on this CPU beside every model (SC, x86-TSO, C11, ...); fails if a TSO-forbidden state is seen
 	$(Q)$(BUILD)/bin/litmus --catalog --summary --expect
 
 # The list of catalog files, rewritten only when it changes, so that removing
@@ -177,6 +178,13 @@ $(BUILD)/obj/litmus/load.o: CPPFLAGS += -DLITMUS_CC='"$(CC)"'
 
 # Unit tests find the project (and ../shared/litmus-corpus beside it) from here.
 $(LITMUS_TEST_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS += -DMEMLAB_ROOT='"$(CURDIR)"'
+
+# The HTML pages (litmus --html) looked at in a real browser: not part of `make test`
+# (chromium pulls in many packages); .ci/run may call it.
+.PHONY: html-check
+html-check: DEPS_GROUP = browser
+html-check: deps $(BUILD)/bin/litmus ## write the catalog's HTML pages to build/html and screenshot each in headless chromium
+	$(Q)scripts/html-check.sh $(BUILD)/bin/litmus $(BUILD)/html
 
 # ---- end litmus ----
 

@@ -14,6 +14,7 @@
  */
 #include "litmus/cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -21,46 +22,42 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "litmus/expected.h"
 #include "litmus/explain.h"
 #include "litmus/gen.h"
+#include "litmus/graph.h"
+#include "litmus/html.h"
 #include "litmus/load.h"
 #include "litmus/model.h"
+#include "litmus/report.h"
+#include "litmus/verdict.h"
 #include "litmus/parse.h"
 #include "litmus/run.h"
 #include "locks/sys.h"
 
-struct item {
-    const char *arg;          /* as named on the command line */
-    char *path;
-    char *source;             /* owned text, NULL for a catalog entry */
-    struct lt_test *test;
-    const lt_thread_fn *fns;
-    int lib_index;            /* position among the tests compiled on the fly, or -1 */
-    char error[1024];         /* why it cannot run */
-    bool ran;
-    struct lt_result res;
-    int expect;               /* 0 unchecked, 1 met, -1 failed */
-    char expect_msg[512];
-    bool modeled;             /* sc and tso enumerated (each may be too_large) */
-    struct lt_model_result sc, tso;
-};
 
 struct cli {
     struct lt_options opt;
     bool seed_given, iterations_given, json, summary_only, expect, emit_c, list, catalog, explain, model_only,
          no_tune;
     long model_budget;        /* machine states the enumerator may visit per test and model */
-    struct item *items;
+    long exec_budget;         /* candidate executions the axiomatic engine may build per test */
+    const char *model_spec;   /* --model NAME[,NAME], or NULL for every model */
+    const char *graph_dir;    /* --graph DIR: draw executions there */
+    const char *state_spec;   /* --state: the final state to draw (default: the condition's witness) */
+    const char *html_dir;     /* --html DIR: a page per test and an index */
+    struct lt_selection models;
+    struct lt_item *items;
     int nitems;
     const char *label;        /* test being run, for progress */
     bool progress_shown;
 };
 
 static const char usage[] =
-    "usage: litmus [options] FILE.litmus... | NAME... | --catalog\n"
+    "usage: litmus [options] FILE.litmus... | DIR/ | @INDEX | NAME... | --catalog\n"
     "Run C litmus tests on this machine's CPUs and count every final state.\n"
     "\n"
     "  -n, --iterations N  instances to run per test (default 1000000; k, M suffixes)\n"
@@ -75,6 +72,11 @@ static const char usage[] =
     "      --emit-c        print the C generated for the tests and exit\n"
     "      --model-only    only enumerate what SC and x86-TSO allow; run nothing on the CPU\n"
     "      --explain       print one x86-TSO execution reaching each test's condition, step by step\n"
+    "      --model NAME[,NAME]  which models to run (default all: sc,x86_tso,c11,...)\n"
+    "      --graph DIR     draw one execution per test and model as DIR/TEST.MODEL.dot and .svg\n"
+    "      --html DIR      write DIR/index.html and a page per test (verdicts, states, graphs, source)\n"
+    "      --state STATE   with --graph: the final state to draw, e.g. '1:r0=1; 1:r1=0;'\n"
+    "                      (default: one satisfying the condition)\n"
     "      --model-budget N  machine states the enumerator may visit per test (default 1M)\n"
     "  Runner settings: each one given is used as given; the others the runner tunes itself\n"
     "  (a short search the first time a test runs on this machine, then its cached winner):\n"
@@ -171,7 +173,8 @@ static int parse_cpus(struct cli *c, const char *s)
 static int parse_options(struct cli *c, int argc, char **argv)
 {
     enum { O_CPUS = 256, O_SEED, O_EXPECT, O_JSON, O_SUMMARY, O_CATALOG, O_LIST, O_EMIT, O_BATCH,
-           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET, O_NO_TUNE, O_RETUNE };
+           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET, O_NO_TUNE, O_RETUNE,
+           O_MODEL, O_GRAPH, O_STATE, O_HTML };
     static const struct option longs[] = {
         {"iterations", required_argument, 0, 'n'}, {"cpus", required_argument, 0, O_CPUS},
         {"seed", required_argument, 0, O_SEED},    {"expect", no_argument, 0, O_EXPECT},
@@ -183,6 +186,9 @@ static int parse_options(struct cli *c, int argc, char **argv)
         {"model-only", no_argument, 0, O_MODEL_ONLY}, {"explain", no_argument, 0, O_EXPLAIN},
         {"model-budget", required_argument, 0, O_BUDGET},
         {"no-tune", no_argument, 0, O_NO_TUNE},   {"retune", no_argument, 0, O_RETUNE},
+        {"model", required_argument, 0, O_MODEL},
+        {"graph", required_argument, 0, O_GRAPH},  {"state", required_argument, 0, O_STATE},
+        {"html", required_argument, 0, O_HTML},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -222,6 +228,18 @@ static int parse_options(struct cli *c, int argc, char **argv)
         case O_RETUNE: c->opt.retune = true; break;
         case O_MODEL_ONLY: c->model_only = true; break;
         case O_EXPLAIN: c->explain = true; break;
+        case O_MODEL:
+            c->model_spec = optarg;
+            break;
+        case O_GRAPH:
+            c->graph_dir = optarg;
+            break;
+        case O_STATE:
+            c->state_spec = optarg;
+            break;
+        case O_HTML:
+            c->html_dir = optarg;
+            break;
         case O_BUDGET:
             if (!parse_count(optarg, 1, 100000000, &c->model_budget))
                 return bad_usage("--model-budget: '%s' is not in 1..100M states", optarg);
@@ -262,6 +280,124 @@ static int parse_options(struct cli *c, int argc, char **argv)
             return bad_usage("unknown option '%s'", argv[optind - 1]);
         }
     }
+    return 0;
+}
+
+/* ---- many files at once: directories and @index files --------------------------- */
+
+struct names {
+    char **v;
+    int n, cap;
+};
+
+static void add_name(struct names *ns, const char *s)
+{
+    if (ns->n == ns->cap) {
+        ns->cap = ns->cap ? 2 * ns->cap : 64;
+        ns->v = realloc(ns->v, sizeof *ns->v * (size_t)ns->cap);
+        if (!ns->v)
+            abort();
+    }
+    ns->v[ns->n] = strdup(s);
+    if (!ns->v[ns->n])
+        abort();
+    ns->n++;
+}
+
+static void free_names(struct names *ns)
+{
+    for (int i = 0; i < ns->n; i++)
+        free(ns->v[i]);
+    free(ns->v);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Every *.litmus file under dir (subfolders too), sorted by path. */
+static int add_dir(struct names *ns, const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "litmus: %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    int first = ns->n;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", e->d_name);
+        if (ends_with(e->d_name, ".litmus"))
+            add_name(ns, path);
+        else if (depth < 8 && is_dir(path) && add_dir(ns, path, depth + 1) != 0) {
+            closedir(d);
+            return -1;
+        }
+    }
+    closedir(d);
+    qsort(ns->v + first, (size_t)(ns->n - first), sizeof *ns->v, name_cmp);
+    return 0;
+}
+
+/* @INDEX: one test path per line, relative to the index file's folder
+ * (herd's convention); blank lines and lines starting with # are skipped. */
+static int add_index(struct names *ns, const char *index)
+{
+    FILE *f = fopen(index, "r");
+    if (!f) {
+        fprintf(stderr, "litmus: @%s: %s\n", index, strerror(errno));
+        return -1;
+    }
+    const char *slash = strrchr(index, '/');
+    int dirlen = slash ? (int)(slash - index) + 1 : 0;
+    char line[4096], path[8300];
+    while (fgets(line, sizeof line, f)) {
+        char *p = line + strspn(line, " \t");
+        p[strcspn(p, "\r\n")] = '\0';
+        for (size_t len = strlen(p); len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'); len--)
+            p[len - 1] = '\0';
+        if (!*p || *p == '#')
+            continue;
+        if (*p == '/')
+            snprintf(path, sizeof path, "%s", p);
+        else
+            snprintf(path, sizeof path, "%.*s%s", dirlen, index, p);
+        if (is_dir(path)) {
+            if (add_dir(ns, path, 0) != 0) {
+                fclose(f);
+                return -1;
+            }
+        } else {
+            add_name(ns, path);
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+static int expand_arg(struct names *ns, const char *arg)
+{
+    if (arg[0] == '@' && arg[1])
+        return add_index(ns, arg + 1);
+    if (is_dir(arg))
+        return add_dir(ns, arg, 0);
+    add_name(ns, arg);
     return 0;
 }
 
@@ -316,16 +452,17 @@ static void sorted_catalog(const struct lt_catalog_entry **out)
     qsort(out, (size_t)lt_catalog_count, sizeof out[0], catalog_cmp);
 }
 
-static void add_catalog_item(struct item *it, const struct lt_catalog_entry *e)
+static void add_catalog_item(struct lt_item *it, const struct lt_catalog_entry *e)
 {
     it->path = strdup(e->path);
     it->test = lt_parse(e->path, e->source, it->error, sizeof it->error);
     if (it->test && it->test->nthreads != e->nthreads)
         snprintf(it->error, sizeof it->error, "%s: the catalog is out of date (rebuild)", e->path);
     it->fns = e->fns;
+    it->text = e->source;
 }
 
-static void add_item(struct item *it, const char *arg)
+static void add_item(struct lt_item *it, const char *arg)
 {
     it->arg = arg;
     it->lib_index = -1;
@@ -346,6 +483,7 @@ static void add_item(struct item *it, const char *arg)
         snprintf(it->error, sizeof it->error, "%s: %s", arg, errno == EILSEQ ? "not a text file" : strerror(errno));
         return;
     }
+    it->text = it->source;
     const struct lt_catalog_entry *e = catalog_by_source(it->source);
     it->test = lt_parse(arg, it->source, it->error, sizeof it->error);
     if (it->test && e && e->nthreads == it->test->nthreads)
@@ -359,7 +497,7 @@ static int compile_items(struct cli *c, struct lt_library *lib)
         abort();
     int n = 0;
     for (int i = 0; i < c->nitems; i++) {
-        struct item *it = &c->items[i];
+        struct lt_item *it = &c->items[i];
         if (it->test && !it->fns) {
             it->lib_index = n;
             tests[n++] = it->test;
@@ -381,665 +519,6 @@ static int compile_items(struct cli *c, struct lt_library *lib)
     }
     free(tests);
     return rc;
-}
-
-/* ---- expectations ------------------------------------------------------------- */
-
-static bool starts_ci(const char *s, const char *prefix)
-{
-    return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Whether the header says x86 can never satisfy the proposition: its
- * "x86-TSO: forbidden", else the kernel model's "Result: Never" (x86 is
- * stronger than the Linux kernel memory model). */
-static bool tso_forbids(const struct lt_test *t)
-{
-    const char *tso = lt_key(t, "x86-TSO");
-    if (tso)
-        return starts_ci(tso, "forbidden");
-    return starts_ci(lt_key(t, "Result"), "Never");
-}
-
-static void state_text(const struct lt_test *t, const int *vals, char *buf, size_t size)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int k = 0; k < t->nobs && len < size; k++) {
-        char name[96];
-        lt_loc_name(t, k, name, sizeof name);
-        char value[96];
-        lt_value_name(t, vals[k], value, sizeof value); /* a pointer shows as its variable's name */
-        int w = snprintf(buf + len, size - len, "%s%s=%s;", k ? " " : "", name, value);
-        if (w < 0)
-            break;
-        len += (size_t)w;
-    }
-}
-
-/* ---- models ------------------------------------------------------------------- */
-
-static void model_item(const struct cli *c, struct item *it)
-{
-    lt_model_run(it->test, LT_MODEL_SC, c->model_budget, &it->sc);
-    lt_model_run(it->test, LT_MODEL_TSO, c->model_budget, &it->tso);
-    it->modeled = true;
-}
-
-/* What model m says of the condition's proposition. */
-static const char *model_word(const struct lt_model_result *m)
-{
-    return m->too_large ? "too large" : m->reachable ? "allowed" : "forbidden";
-}
-
-/* Whether the header's key for m ("SC:", "x86-TSO:") contradicts the
- * enumeration; a key that is neither allowed nor forbidden contradicts it too. */
-static bool header_disagrees(const struct item *it, const struct lt_model_result *m)
-{
-    const char *h = lt_key(it->test, lt_model_name(m->model));
-    if (!h || !it->modeled || m->too_large)
-        return false;
-    if (starts_ci(h, "allowed"))
-        return !m->reachable;
-    if (starts_ci(h, "forbidden"))
-        return m->reachable;
-    return true;
-}
-
-static bool headers_disagree(const struct item *it)
-{
-    return header_disagrees(it, &it->sc) || header_disagrees(it, &it->tso);
-}
-
-/* Whether a header key disagrees; if so, "the header says SC: allowed, the
- * enumerator says forbidden" (the first one) in buf. */
-static bool disagreement(const struct item *it, char *buf, size_t size)
-{
-    if (!headers_disagree(it))
-        return false;
-    const struct lt_model_result *m = header_disagrees(it, &it->sc) ? &it->sc : &it->tso;
-    snprintf(buf, size, "the header says %s: %.40s, the enumerator says %s", lt_model_name(m->model),
-             lt_key(it->test, lt_model_name(m->model)), model_word(m));
-    return true;
-}
-
-/* Index of the first state seen on the hardware from index from on that x86-TSO forbids, or -1. */
-static int next_tso_forbidden(const struct item *it, int from)
-{
-    if (!it->ran || !it->modeled || it->tso.too_large)
-        return -1;
-    for (int i = from; i < it->res.nstates; i++)
-        if (!lt_model_allows(&it->tso, it->res.states[i].vals))
-            return i;
-    return -1;
-}
-
-/* The expectation the models alone decide: the header keys agree with them. */
-static bool check_headers(struct item *it)
-{
-    char why[200];
-    if (!disagreement(it, why, sizeof why))
-        return true;
-    it->expect = -1;
-    snprintf(it->expect_msg, sizeof it->expect_msg, "%s: %s", it->test->name, why);
-    return false;
-}
-
-/* --model-only --expect: the headers agree, and every state SC reaches is
- * one FILE.litmus.expected lists (SC is stronger than any model herd7 runs). */
-static void check_model_expect(struct item *it)
-{
-    if (!check_headers(it))
-        return;
-    it->expect = lt_key(it->test, "SC") || lt_key(it->test, "x86-TSO") ? 1 : 0;
-    char epath[4200], err[512];
-    snprintf(epath, sizeof epath, "%s.expected", it->path);
-    if (access(epath, R_OK) != 0 || it->sc.too_large)
-        return;
-    struct lt_expected e;
-    if (lt_expected_load(it->test, epath, &e, err, sizeof err) != 0) {
-        it->expect = -1;
-        snprintf(it->expect_msg, sizeof it->expect_msg, "%.500s", err);
-        return;
-    }
-    it->expect = 1;
-    for (int i = 0; i < it->sc.nfinal && it->expect > 0; i++) {
-        const int *vals = &it->sc.final[i * it->test->nobs];
-        if (!lt_expected_allows(&e, vals)) {
-            char st[256];
-            state_text(it->test, vals, st, sizeof st);
-            it->expect = -1;
-            snprintf(it->expect_msg, sizeof it->expect_msg, "%s: SC reaches %.200s, which %.200s does not list",
-                     it->test->name, st, epath);
-        }
-    }
-    lt_expected_free(&e);
-}
-
-static void check_expect(struct item *it)
-{
-    const struct lt_test *t = it->test;
-    bool checked = false;
-    int bad = next_tso_forbidden(it, 0);
-    if (bad >= 0) {
-        char st[256];
-        state_text(t, it->res.states[bad].vals, st, sizeof st);
-        it->expect = -1;
-        snprintf(it->expect_msg, sizeof it->expect_msg, "%s: OBSERVED A STATE x86-TSO FORBIDS: %s (seen %llu times)",
-                 t->name, st, (unsigned long long)it->res.states[bad].count);
-        return;
-    }
-    if (!check_headers(it))
-        return;
-    checked = it->modeled && !it->tso.too_large;
-    if (lt_key(t, "x86-TSO") || lt_key(t, "Result")) {
-        checked = true;
-        if (tso_forbids(t) && it->res.positive > 0) {
-            it->expect = -1;
-            snprintf(it->expect_msg, sizeof it->expect_msg,
-                     "%s: a state forbidden on x86-TSO was seen %llu times", t->name,
-                     (unsigned long long)it->res.positive);
-            return;
-        }
-    }
-    char epath[4200];
-    snprintf(epath, sizeof epath, "%s.expected", it->path);
-    if (access(epath, R_OK) == 0) {
-        struct lt_expected e;
-        char err[512];
-        if (lt_expected_load(t, epath, &e, err, sizeof err) != 0) {
-            it->expect = -1;
-            snprintf(it->expect_msg, sizeof it->expect_msg, "%.500s", err);
-            return;
-        }
-        checked = true;
-        for (int i = 0; i < it->res.nstates; i++) {
-            if (!lt_expected_allows(&e, it->res.states[i].vals)) {
-                char st[256];
-                state_text(t, it->res.states[i].vals, st, sizeof st);
-                it->expect = -1;
-                snprintf(it->expect_msg, sizeof it->expect_msg, "%s: state %.200s (seen %llu times) is not in %.200s",
-                         t->name, st, (unsigned long long)it->res.states[i].count, epath);
-                break;
-            }
-        }
-        lt_expected_free(&e);
-        if (it->expect < 0)
-            return;
-    }
-    it->expect = checked ? 1 : 0;
-}
-
-/* ---- output ------------------------------------------------------------------- */
-
-static const char *quant_name(enum lt_quant q)
-{
-    return q == LT_EXISTS ? "exists" : q == LT_NOT_EXISTS ? "~exists" : "forall";
-}
-
-static double rate(double count, double seconds)
-{
-    return seconds > 0 ? count / seconds : 0;
-}
-
-/* "yes", "no", or "?" when the model was too large to enumerate. */
-static const char *allows_word(const struct lt_model_result *m, const int *vals)
-{
-    return m->too_large ? "?" : lt_model_allows(m, vals) ? "yes" : "no";
-}
-
-static bool seen_on_hardware(const struct item *it, const int *vals)
-{
-    for (int i = 0; it->ran && i < it->res.nstates; i++)
-        if (memcmp(it->res.states[i].vals, vals, sizeof(int) * (size_t)it->test->nobs) == 0)
-            return true;
-    return false;
-}
-
-/* The final states some model allows that the hardware did not show
- * (all of them with --model-only): x86-TSO's, then any SC state outside
- * them (there should be none: TSO only adds states to SC). */
-static int unseen_model_states(const struct item *it, const int **out, int max)
-{
-    int n = 0, nobs = it->test->nobs;
-    const struct lt_model_result *ms[2] = {&it->tso, &it->sc};
-    for (int m = 0; m < 2 && it->modeled; m++) {
-        for (int i = 0; !ms[m]->too_large && i < ms[m]->nfinal && n < max; i++) {
-            const int *vals = &ms[m]->final[i * nobs];
-            if (m == 1 && lt_model_allows(&it->tso, vals))
-                continue;
-            if (!seen_on_hardware(it, vals))
-                out[n++] = vals;
-        }
-    }
-    return n;
-}
-
-enum { MAX_LISTED = 4096 };
-
-static int state_width(const struct item *it, const int *const *unseen, int nunseen)
-{
-    int w = 0;
-    char st[512];
-    for (int i = 0; it->ran && i < it->res.nstates; i++) {
-        state_text(it->test, it->res.states[i].vals, st, sizeof st);
-        w = (int)strlen(st) > w ? (int)strlen(st) : w;
-    }
-    for (int i = 0; i < nunseen; i++) {
-        state_text(it->test, unseen[i], st, sizeof st);
-        w = (int)strlen(st) > w ? (int)strlen(st) : w;
-    }
-    return w;
-}
-
-/* One histogram line: the count (none with --model-only), the witness mark,
- * the state, and whether SC and x86-TSO allow it. */
-static void print_state(const struct item *it, const char *count, const int *vals, int width)
-{
-    char st[512];
-    state_text(it->test, vals, st, sizeof st);
-    printf("%s%s> %-*s  %-3s  %s\n", count, lt_prop_eval(it->test->prop, vals) ? "*" : ":", width, st,
-           allows_word(&it->sc, vals), allows_word(&it->tso, vals));
-}
-
-static void print_histogram(const struct item *it)
-{
-    const struct lt_result *r = &it->res;
-    const int **unseen = calloc(MAX_LISTED, sizeof *unseen);
-    if (!unseen)
-        abort();
-    int nunseen = unseen_model_states(it, unseen, MAX_LISTED);
-    int width = state_width(it, unseen, nunseen);
-    char title[64], count[32];
-    snprintf(title, sizeof title, it->ran ? "Histogram (%d states)" : "States (%d)", it->ran ? r->nstates : nunseen);
-    printf("%-*s  %-3s  %s\n", (it->ran ? 14 : 3) + width, title, "SC", "x86-TSO");
-    for (int i = 0; it->ran && i < r->nstates; i++) {
-        snprintf(count, sizeof count, "%-10llu ", (unsigned long long)r->states[i].count);
-        print_state(it, count, r->states[i].vals, width);
-    }
-    if (it->ran && nunseen)
-        printf("Not seen in this run, allowed by a model:\n");
-    for (int i = 0; i < nunseen; i++)
-        print_state(it, it->ran ? "0          " : "", unseen[i], width);
-    free(unseen);
-}
-
-/* "Models: SC forbidden, x86-TSO allowed (enumerated ...; the header agrees)". */
-static void print_models(const struct item *it)
-{
-    const struct lt_test *t = it->test;
-    const struct lt_model_result *sc = &it->sc, *tso = &it->tso;
-    printf("Models: SC %s, x86-TSO %s (enumerated: SC %d final states from %ld machine states, x86-TSO %d from "
-           "%ld, in %.1f ms", model_word(sc), model_word(tso), sc->nfinal, sc->explored, tso->nfinal,
-           tso->explored, (sc->seconds + tso->seconds) * 1e3);
-    if (sc->too_large || tso->too_large)
-        printf("; too large to enumerate (%ld states)", sc->too_large ? sc->explored : tso->explored);
-    char why[200];
-    if (disagreement(it, why, sizeof why))
-        printf("; HEADER DISAGREES: %s", why);
-    else if (lt_key(t, "SC") || lt_key(t, "x86-TSO"))
-        printf("; the header agrees");
-    if (lt_key(t, "Result"))
-        printf("; Linux kernel memory model: %s", lt_key(t, "Result"));
-    printf(")\n");
-}
-
-/* After a hardware run: every state seen is one x86-TSO allows, or loudly not. */
-static void print_verdict(const struct item *it)
-{
-    if (it->tso.too_large) {
-        printf("Verdict: x86-TSO too large to enumerate (%ld states); the states seen are not checked\n",
-               it->tso.explored);
-        return;
-    }
-    int bad = next_tso_forbidden(it, 0);
-    if (bad < 0) {
-        printf("Verdict: hardware within x86-TSO (%d states seen, x86-TSO allows every one)\n", it->res.nstates);
-        return;
-    }
-    printf("Verdict: !!! OBSERVED A STATE x86-TSO FORBIDS !!! (a bug in the model, the compiler's translation "
-           "or the test)\n");
-    for (; bad >= 0; bad = next_tso_forbidden(it, bad + 1)) {
-        char st[512];
-        state_text(it->test, it->res.states[bad].vals, st, sizeof st);
-        printf("         %s seen %llu times\n", st, (unsigned long long)it->res.states[bad].count);
-    }
-}
-
-/* "Settings: period 120 ns, batch 2000, ... (searched: 24 settings in 0.21 s, cached)". */
-static void print_settings(const struct lt_result *r)
-{
-    char set[256];
-    lt_setting_text(&r->setting, set, sizeof set);
-    printf("Settings: %s; timebase %.1f MHz; ", set, r->timebase_mhz);
-    if (strcmp(r->tuned, "search") == 0)
-        printf("tuned here: %d settings tried in %.2f s (%ld instances, counted above)\n", r->tune_tried,
-               r->tune_seconds, r->tune_instances);
-    else if (strcmp(r->tuned, "cache") == 0)
-        printf("tuned: this machine's cached winner for the test (--retune searches again)\n");
-    else
-        printf("as given\n");
-}
-
-static void print_text(const struct item *it, const struct lt_options *o)
-{
-    const struct lt_test *t = it->test;
-    const struct lt_result *r = &it->res;
-    printf("Test %s (%s)\n", t->name, it->path);
-    const char *q = lt_key(t, "Question");
-    if (q)
-        printf("Question: %s\n", q);
-    print_histogram(it);
-    printf("%s\nWitnesses\nPositive: %llu, Negative: %llu\n", lt_condition_holds(t, r) ? "Ok" : "No",
-           (unsigned long long)r->positive, (unsigned long long)r->negative);
-    printf("Condition %s (%s) is %svalidated\n", quant_name(t->quant), t->cond_text,
-           lt_condition_holds(t, r) ? "" : "NOT ");
-    printf("Observation %s %s %llu %llu\n", t->name, lt_observation(r), (unsigned long long)r->positive,
-           (unsigned long long)r->negative);
-    print_models(it);
-    print_verdict(it);
-    printf("Time %s %.3f s: %ld iterations, %.2f M/s; %llu witnesses, %.2f M/s (%.1f %% of iterations)\n",
-           t->name, r->seconds, r->iterations, rate((double)r->iterations, r->seconds) / 1e6,
-           (unsigned long long)r->positive, rate((double)r->positive, r->seconds) / 1e6,
-           r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0);
-    printf("Run on CPUs");
-    for (int k = 0; k < t->nthreads; k++)
-        printf("%s%d", k ? "," : " ", r->cpu_of[k]);
-    printf("%s, seed %llu, threads preempted %ld times\n", r->oversubscribed ? " (more threads than CPUs: shared)" : "",
-           (unsigned long long)o->seed, r->preempted);
-    print_settings(r);
-    if (it->expect < 0)
-        printf("EXPECTATION FAILED: %s\n", it->expect_msg);
-    printf("\n");
-}
-
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch == '\n')
-            fputs("\\n", stdout);
-        else if (ch < 32)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
-static void json_values(const struct lt_test *t, const int *vals)
-{
-    printf("{");
-    for (int k = 0; k < t->nobs; k++) {
-        char name[96];
-        lt_loc_name(t, k, name, sizeof name);
-        printf("%s", k ? ", " : "");
-        json_string(name);
-        printf(": %d", vals[k]);
-    }
-    printf("}");
-}
-
-/* true, false, or null when the model was too large to enumerate. */
-static const char *json_allows(const struct lt_model_result *m, const int *vals)
-{
-    return m->too_large ? "null" : lt_model_allows(m, vals) ? "true" : "false";
-}
-
-static const char *hardware_verdict(const struct item *it)
-{
-    if (it->tso.too_large)
-        return "x86-TSO too large to enumerate";
-    return next_tso_forbidden(it, 0) >= 0 ? "OBSERVED A STATE x86-TSO FORBIDS" : "hardware within x86-TSO";
-}
-
-/* "model": what SC and x86-TSO allow, and every state either model reaches. */
-static void json_model(const struct item *it)
-{
-    const struct lt_test *t = it->test;
-    printf(",\n   \"model\": {\"sc\": \"%s\", \"x86_tso\": \"%s\", \"too_large\": %s, \"sc_explored\": %ld, "
-           "\"x86_tso_explored\": %ld, \"seconds\": %.6f, \"header_agrees\": %s, \"states\": [",
-           model_word(&it->sc), model_word(&it->tso), it->sc.too_large || it->tso.too_large ? "true" : "false",
-           it->sc.explored, it->tso.explored, it->sc.seconds + it->tso.seconds,
-           headers_disagree(it) ? "false" : "true");
-    const struct lt_model_result *ms[2] = {&it->tso, &it->sc};
-    int n = 0;
-    for (int m = 0; m < 2; m++) {
-        for (int i = 0; !ms[m]->too_large && i < ms[m]->nfinal; i++) {
-            const int *vals = &ms[m]->final[i * t->nobs];
-            if (m == 1 && lt_model_allows(&it->tso, vals))
-                continue;
-            printf("%s\n     {\"witness\": %s, \"sc\": %s, \"x86_tso\": %s, \"values\": ", n++ ? "," : "",
-                   lt_prop_eval(t->prop, vals) ? "true" : "false", json_allows(&it->sc, vals),
-                   json_allows(&it->tso, vals));
-            json_values(t, vals);
-            printf("}");
-        }
-    }
-    printf("]}");
-}
-
-/* "settings": what the run used after its search, and where it came from. */
-static void json_settings(const struct lt_result *r)
-{
-    const struct lt_setting *s = &r->setting;
-    printf("\n   \"settings\": {\"period_ns\": %ld, \"batch\": %ld, \"stride\": %ld, \"shuffle\": %s, "
-           "\"reset\": \"%s\", \"tuned\": \"%s\", \"tried\": %d, \"tune_seconds\": %.6f, \"tune_instances\": %ld, "
-           "\"timebase_mhz\": %.3f},",
-           s->period, s->batch, s->stride, s->shuffle ? "true" : "false", lt_reset_name(s->reset), r->tuned,
-           r->tune_tried, r->tune_seconds, r->tune_instances, r->timebase_mhz);
-}
-
-static void json_hardware(const struct cli *c, const struct item *it)
-{
-    const struct lt_test *t = it->test;
-    const struct lt_result *r = &it->res;
-    printf(",\n   \"iterations\": %ld, \"seconds\": %.6f, \"positive\": %llu, \"negative\": %llu, "
-           "\"observation\": \"%s\", \"condition_holds\": %s,\n   \"iterations_per_second\": %.0f, "
-           "\"witnesses_per_second\": %.0f, \"witness_percent\": %.3f, \"seed\": %llu, \"period_ns\": %ld, \"preempted\": %ld,",
-           r->iterations, r->seconds, (unsigned long long)r->positive, (unsigned long long)r->negative,
-           lt_observation(r), lt_condition_holds(t, r) ? "true" : "false",
-           rate((double)r->iterations, r->seconds), rate((double)r->positive, r->seconds),
-           r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0,
-           (unsigned long long)c->opt.seed, r->period, r->preempted);
-    json_settings(r);
-    printf(" \"cpus\": [");
-    for (int k = 0; k < t->nthreads; k++)
-        printf("%s%d", k ? ", " : "", r->cpu_of[k]);
-    printf("],\n   \"verdict\": \"%s\"", hardware_verdict(it));
-    printf(",\n   \"states\": [");
-    for (int s = 0; s < r->nstates; s++) {
-        printf("%s\n     {\"count\": %llu, \"witness\": %s, \"sc\": %s, \"x86_tso\": %s, \"values\": ", s ? "," : "",
-               (unsigned long long)r->states[s].count, r->states[s].witness ? "true" : "false",
-               json_allows(&it->sc, r->states[s].vals), json_allows(&it->tso, r->states[s].vals));
-        json_values(t, r->states[s].vals);
-        printf("}");
-    }
-    printf("]");
-}
-
-static void print_json(const struct cli *c)
-{
-    printf("{\"tests\": [");
-    bool ok = true;
-    for (int i = 0; i < c->nitems; i++) {
-        const struct item *it = &c->items[i];
-        printf("%s\n  {\"file\": ", i ? "," : "");
-        json_string(it->path ? it->path : it->arg);
-        bool done = c->model_only ? it->modeled && !it->sc.too_large && !it->tso.too_large : it->ran;
-        if (!done) {
-            ok = false;
-            printf(", \"error\": ");
-            if (it->modeled && (it->sc.too_large || it->tso.too_large) && !it->error[0]) {
-                char msg[128];
-                snprintf(msg, sizeof msg, "too large to enumerate (%ld states)",
-                         it->sc.too_large ? it->sc.explored : it->tso.explored);
-                json_string(msg);
-            } else {
-                json_string(it->error);
-            }
-            printf("}");
-            continue;
-        }
-        const struct lt_test *t = it->test;
-        printf(", \"name\": ");
-        json_string(t->name);
-        printf(", \"condition\": ");
-        char cond[1200];
-        snprintf(cond, sizeof cond, "%s (%s)", quant_name(t->quant), t->cond_text);
-        json_string(cond);
-        printf(", \"sc\": ");
-        json_string(lt_key(t, "SC"));
-        printf(", \"x86_tso\": ");
-        json_string(lt_key(t, "x86-TSO"));
-        if (it->ran)
-            json_hardware(c, it);
-        printf(",\n   \"expect\": \"%s\"", it->expect > 0 ? "met" : it->expect < 0 ? "failed" : "unchecked");
-        if (it->expect < 0) {
-            ok = false;
-            printf(", \"expect_message\": ");
-            json_string(it->expect_msg);
-        }
-        json_model(it);
-        printf("}");
-    }
-    printf("\n ], \"ok\": %s}\n", ok ? "true" : "false");
-}
-
-/* The summary's verdict: from the enumeration when there is one, else the header. */
-static const char *verdict(const struct item *it)
-{
-    bool seen = it->res.positive > 0;
-    if (next_tso_forbidden(it, 0) >= 0)
-        return "FAIL: TSO-forbidden state seen";
-    if (it->expect < 0)
-        return "FAIL";
-    if (it->modeled && !it->tso.too_large) {
-        if (!it->tso.reachable)
-            return "ok: never seen";
-        return seen ? "ok: seen" : "allowed, not seen";
-    }
-    const char *tso = lt_key(it->test, "x86-TSO");
-    if (!tso && !lt_key(it->test, "Result"))
-        return seen ? "seen" : "not seen";
-    if (tso_forbids(it->test))
-        return seen ? "FAIL: forbidden, seen" : "ok: never seen";
-    return seen ? "ok: seen" : "allowed, not seen";
-}
-
-/* A model column of the summary: the enumerator's word, starred when the header says otherwise. */
-static void model_cell(const struct item *it, const struct lt_model_result *m, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s%s", model_word(m), header_disagrees(it, m) ? "*" : "");
-}
-
-/* Under the summary: each header key the enumeration contradicts. */
-static void print_disagreements(const struct cli *c)
-{
-    for (int i = 0; i < c->nitems; i++) {
-        const struct item *it = &c->items[i];
-        char why[200];
-        if (it->test && disagreement(it, why, sizeof why))
-            printf("* %s: %s\n", it->test->name, why);
-    }
-}
-
-static int cond_width(const struct cli *c, int *wname)
-{
-    int wcond = 19;
-    *wname = 4;
-    for (int i = 0; i < c->nitems; i++) {
-        const struct item *it = &c->items[i];
-        if (!it->test)
-            continue;
-        int n = (int)strlen(it->test->name), m = (int)strlen(it->test->cond_text) + 1;
-        *wname = n > *wname ? n : *wname;
-        wcond = m > wcond ? m : wcond;
-    }
-    return wcond > 44 ? 44 : wcond;
-}
-
-static void cond_cell(const struct lt_test *t, int wcond, char *cond, size_t size)
-{
-    snprintf(cond, size, "%s%s", t->quant == LT_EXISTS ? "" : t->quant == LT_FORALL ? "~" : "", t->cond_text);
-    if ((int)strlen(cond) > wcond)
-        snprintf(cond + wcond - 3, 4, "...");
-}
-
-/* --model-only --summary: what each model allows, and what the enumeration cost. */
-static void print_model_summary(const struct cli *c)
-{
-    int wname, wcond = cond_width(c, &wname);
-    printf("%-*s  %-*s  %-10s  %-10s  %13s  %15s  %9s\n", wname, "test", wcond, "outcome of interest", "SC",
-           "x86-TSO", "final SC/TSO", "machine states", "time");
-    for (int i = 0; i < c->nitems; i++) {
-        const struct item *it = &c->items[i];
-        if (!it->modeled) {
-            printf("%-*s  refused: %s\n", wname, it->arg ? it->arg : it->path, it->error);
-            continue;
-        }
-        char cond[1100], sc[32], tso[32], finals[32], states[32];
-        cond_cell(it->test, wcond, cond, sizeof cond);
-        model_cell(it, &it->sc, sc, sizeof sc);
-        model_cell(it, &it->tso, tso, sizeof tso);
-        snprintf(finals, sizeof finals, "%d/%d", it->sc.nfinal, it->tso.nfinal);
-        snprintf(states, sizeof states, "%ld", it->sc.explored + it->tso.explored);
-        printf("%-*s  %-*s  %-10s  %-10s  %13s  %15s  %6.1f ms\n", wname, it->test->name, wcond, cond, sc, tso,
-               finals, states, (it->sc.seconds + it->tso.seconds) * 1e3);
-    }
-    print_disagreements(c);
-}
-
-/* The summary table; SC and x86-TSO are the enumerator's verdicts, starred
- * (and explained under the table) where the test's header says otherwise. */
-static void print_summary(const struct cli *c)
-{
-    int wname, wcond = cond_width(c, &wname);
-    printf("%-*s  %-*s  %-10s  %-10s  %25s  %14s  %s\n", wname, "test", wcond, "outcome of interest", "SC",
-           "x86-TSO", "observed/iterations", "witnesses/s", "verdict");
-    for (int i = 0; i < c->nitems; i++) {
-        const struct item *it = &c->items[i];
-        if (!it->ran) {
-            printf("%-*s  refused: %s\n", wname, it->arg ? it->arg : it->path, it->error);
-            continue;
-        }
-        const struct lt_result *r = &it->res;
-        char cond[1100], obs[64], pct[16], wps[32], sc[32], tso[32];
-        cond_cell(it->test, wcond, cond, sizeof cond);
-        snprintf(pct, sizeof pct, "%.1f%%",
-                 r->iterations ? 100.0 * (double)r->positive / (double)r->iterations : 0.0);
-        snprintf(obs, sizeof obs, "%llu/%ld %s", (unsigned long long)r->positive, r->iterations,
-                 r->positive ? pct : "");
-        if (r->positive)
-            snprintf(wps, sizeof wps, "%.3f M/s", rate((double)r->positive, r->seconds) / 1e6);
-        else
-            snprintf(wps, sizeof wps, "-");
-        model_cell(it, &it->sc, sc, sizeof sc);
-        model_cell(it, &it->tso, tso, sizeof tso);
-        printf("%-*s  %-*s  %-10s  %-10s  %25s  %14s  %s\n", wname, it->test->name, wcond, cond, sc, tso, obs, wps,
-               verdict(it));
-    }
-    print_disagreements(c);
-}
-
-/* --model-only: the states each model allows, the verdicts, the cost. */
-static void print_model_text(const struct item *it)
-{
-    const struct lt_test *t = it->test;
-    printf("Test %s (%s)\n", t->name, it->path);
-    const char *q = lt_key(t, "Question");
-    if (q)
-        printf("Question: %s\n", q);
-    print_histogram(it);
-    printf("Condition %s (%s): SC %s, x86-TSO %s\n", quant_name(t->quant), t->cond_text, model_word(&it->sc),
-           model_word(&it->tso));
-    print_models(it);
-    if (it->expect < 0)
-        printf("EXPECTATION FAILED: %s\n", it->expect_msg);
-    printf("\n");
 }
 
 static void progress(void *ctx, long done, long total)
@@ -1068,11 +547,11 @@ static void list_catalog(void)
 static void free_items(struct cli *c)
 {
     for (int i = 0; i < c->nitems; i++) {
-        struct item *it = &c->items[i];
+        struct lt_item *it = &c->items[i];
         if (it->ran)
             lt_result_free(&it->res);
-        lt_model_free(&it->sc);
-        lt_model_free(&it->tso);
+        for (int m = 0; m < LT_MAX_MODELS; m++)
+            lt_verdict_free(&it->v[m]);
         lt_test_free(it->test);
         free(it->source);
         free(it->path);
@@ -1081,10 +560,41 @@ static void free_items(struct cli *c)
 }
 
 /* --explain: one x86-TSO execution per test; a test too large is a one-line error. */
+/* --explain, after the x86-TSO steps: one sentence per model on what decides its verdict. */
+static void explain_models(const struct cli *c, const struct lt_test *t)
+{
+    printf("\nWhat each model says of the condition's outcome, and why:\n");
+    struct lt_exec *x = malloc(sizeof *x);
+    int *final = calloc((size_t)t->nobs + 1, sizeof *final);
+    if (!x || !final)
+        abort();
+    for (int m = 0; m < c->models.n; m++) {
+        const struct lt_model *model = c->models.m[m];
+        if (!model->consistent)
+            continue;
+        struct lt_check why;
+        memset(&why, 0, sizeof why);
+        char err[256];
+        int found = lt_exec_find(t, model, NULL, c->exec_budget, x, final, &why, err, sizeof err);
+        if (found < 0)
+            printf("  %-8s %s.\n", model->label, err);
+        else if (found == 1 && why.race[0] >= 0)
+            printf("  %-8s allowed, and with a data race: an execution reaching it is consistent, but two "
+                   "accesses race, so the program is undefined.\n", model->label);
+        else if (found == 1)
+            printf("  %-8s allowed: an execution reaching it satisfies every axiom.\n", model->label);
+        else
+            printf("  %-8s forbidden: the executions reaching it break an axiom; the closest one breaks %s "
+                   "(litmus --graph DIR --model %s draws it).\n", model->label, why.axiom, model->name);
+    }
+    free(x);
+    free(final);
+}
+
 static int explain_items(struct cli *c, int status)
 {
     for (int i = 0; i < c->nitems; i++) {
-        struct item *it = &c->items[i];
+        struct lt_item *it = &c->items[i];
         if (!it->test)
             continue;
         char err[512];
@@ -1094,47 +604,108 @@ static int explain_items(struct cli *c, int status)
         if (lt_explain(stdout, it->test, c->model_budget, err, sizeof err) != 0) {
             fflush(stdout);
             fprintf(stderr, "litmus: %s\n", err);
-            status = 2;
+            status = status == 1 ? 1 : 2;
+            continue;
         }
+        explain_models(c, it->test);
     }
     return status;
 }
 
-static bool too_large(const struct item *it)
+static void model_item(const struct cli *c, struct lt_item *it)
 {
-    return it->sc.too_large || it->tso.too_large;
+    lt_item_model(it, &c->models, c->model_budget, c->exec_budget);
+}
+
+/* --html DIR after the models (and the hardware) ran. */
+static int write_html(const struct cli *c, int status)
+{
+    if (!c->html_dir)
+        return status;
+    char err[600];
+    if (lt_html_write(c->html_dir, c->items, c->nitems, c->exec_budget, err, sizeof err) != 0) {
+        fprintf(stderr, "litmus: %s\n", err);
+        return status == 1 ? 1 : 2;
+    }
+    if (!c->json)
+        fprintf(stderr, "litmus: wrote %s/index.html\n", c->html_dir);
+    return status;
 }
 
 /* --model-only: enumerate, print, check --expect; no code is compiled or run. */
 static int model_only(struct cli *c, int status)
 {
     for (int i = 0; i < c->nitems; i++) {
-        struct item *it = &c->items[i];
+        struct lt_item *it = &c->items[i];
         if (!it->modeled)
             continue;
-        if (too_large(it)) {
-            snprintf(it->error, sizeof it->error, "%s: too large to enumerate (%ld states)", it->test->name,
-                     it->sc.too_large ? it->sc.explored : it->tso.explored);
+        const struct lt_verdict *big;
+        if (lt_item_too_large(it, &big)) {
+            snprintf(it->error, sizeof it->error, "%s: too large to enumerate (%s: %s)", it->test->name,
+                     big->model->label, big->why);
             if (!c->json)
                 fprintf(stderr, "litmus: %s\n", it->error);
             it->modeled = false; /* shown as refused */
-            status = 2;
+            status = status == 1 ? 1 : 2;
             continue;
         }
         if (c->expect)
-            check_model_expect(it);
-        if (it->expect < 0 && status == 0)
+            lt_check_model_expect(it);
+        if (it->expect < 0)
             status = 1;
         if (!c->json && !c->summary_only)
-            print_model_text(it);
+            lt_report_model_text(it);
     }
     if (c->json)
-        print_json(c);
+        lt_report_json(c->items, c->nitems, true, c->opt.seed);
     else if (c->summary_only || c->nitems > 1)
-        print_model_summary(c);
+        lt_report_model_summary(c->items, c->nitems);
+    status = write_html(c, status);
     for (int i = 0; i < c->nitems && !c->json; i++)
         if (c->items[i].expect < 0)
             fprintf(stderr, "litmus: expectation failed: %s\n", c->items[i].expect_msg);
+    return status;
+}
+
+/* --graph DIR: one picture per test and model (models without axioms are skipped). */
+static int graph_items(struct cli *c, int status)
+{
+    if (mkdir(c->graph_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "litmus: --graph %s: %s\n", c->graph_dir, strerror(errno));
+        return 2;
+    }
+    for (int i = 0; i < c->nitems; i++) {
+        const struct lt_test *t = c->items[i].test;
+        if (!t)
+            continue;
+        int *vals = NULL, buf[LT_MAX_THREADS * LT_MAX_REGS + LT_MAX_VARS];
+        char err[512];
+        if (c->state_spec) {
+            if (lt_state_parse(t, c->state_spec, buf, err, sizeof err) != 0) {
+                fprintf(stderr, "litmus: %s: %s\n", t->name, err);
+                status = status == 1 ? 1 : 2;
+                continue;
+            }
+            vals = buf;
+        }
+        for (int m = 0; m < c->models.n; m++) {
+            const struct lt_model *model = c->models.m[m];
+            if (!model->consistent)
+                continue;
+            char dot[4200], svg[4200], caption[1024];
+            snprintf(dot, sizeof dot, "%s/%s.%s.dot", c->graph_dir, t->name, model->name);
+            snprintf(svg, sizeof svg, "%s/%s.%s.svg", c->graph_dir, t->name, model->name);
+            if (lt_graph_write(t, model, vals, c->exec_budget, dot, svg, caption, sizeof caption, err,
+                               sizeof err) != 0) {
+                fprintf(stderr, "litmus: %s under %s: %s\n", t->name, model->label, err);
+                status = status == 1 ? 1 : 2;
+                continue;
+            }
+            printf("%s\n", svg);
+            for (char *line = strtok(caption, "\n"); line; line = strtok(NULL, "\n"))
+                printf("  %s\n", line);
+        }
+    }
     return status;
 }
 
@@ -1148,7 +719,7 @@ static int run_items(struct cli *c, int status)
                 snprintf(c->items[i].error, sizeof c->items[i].error, "could not be compiled");
                 c->items[i].fns = NULL;
             }
-        status = 2;
+        status = status == 1 ? 1 : 2;
     }
     if (c->emit_c) {
         for (int i = 0; i < c->nitems; i++)
@@ -1162,7 +733,7 @@ static int run_items(struct cli *c, int status)
         c->opt.progress_ctx = c;
     }
     for (int i = 0; i < c->nitems; i++) {
-        struct item *it = &c->items[i];
+        struct lt_item *it = &c->items[i];
         if (!it->test || !it->fns)
             continue;
         model_item(c, it);
@@ -1178,7 +749,7 @@ static int run_items(struct cli *c, int status)
         if (lt_run(it->test, it->fns, &o, &it->res, err, sizeof err) != 0) {
             snprintf(it->error, sizeof it->error, "%s: %s", it->path, err);
             fprintf(stderr, "litmus: %s\n", it->error);
-            status = 2;
+            status = status == 1 ? 1 : 2;
             continue;
         }
         if (c->progress_shown) {
@@ -1187,17 +758,18 @@ static int run_items(struct cli *c, int status)
         }
         it->ran = true;
         if (c->expect)
-            check_expect(it);
-        if (it->expect < 0 && status == 0)
+            lt_check_expect(it);
+        if (it->expect < 0)
             status = 1;
         if (!c->json && !c->summary_only)
-            print_text(it, &c->opt);
+            lt_report_text(it, c->opt.seed);
         fflush(stdout);
     }
     if (c->json)
-        print_json(c);
+        lt_report_json(c->items, c->nitems, false, c->opt.seed);
     else if (c->summary_only || c->nitems > 1)
-        print_summary(c);
+        lt_report_summary(c->items, c->nitems);
+    status = write_html(c, status);
     for (int i = 0; i < c->nitems && !c->json; i++)
         if (c->items[i].expect < 0)
             fprintf(stderr, "litmus: expectation failed: %s\n", c->items[i].expect_msg);
@@ -1212,16 +784,29 @@ int lt_main(int argc, char **argv)
     lt_options_default(&c.opt);
     c.opt.tune = LT_TUNE_ALL; /* each setting option given clears its bit */
     c.model_budget = LT_MODEL_BUDGET;
+    c.exec_budget = LT_EXEC_BUDGET;
     int rc = parse_options(&c, argc, argv);
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     if (c.no_tune)
         c.opt.tune = 0;
+    char merr[256];
+    if (lt_select_models(c.model_spec, &c.models, merr, sizeof merr) != 0)
+        return bad_usage("%s", merr);
     if (c.list) {
         list_catalog();
         return 0;
     }
-    int nfiles = argc - optind;
+    struct names names = {0};
+    for (int i = optind; i < argc; i++) {
+        if (expand_arg(&names, argv[i]) != 0) {
+            free_names(&names);
+            return 2;
+        }
+        if (argv[i][0] == '@' || is_dir(argv[i]))
+            c.summary_only = true; /* many files: one table */
+    }
+    int nfiles = names.n;
     if (nfiles == 0 && !c.catalog)
         return bad_usage("no tests: name FILE.litmus files, catalog tests, or --catalog");
     if (!c.seed_given)
@@ -1241,18 +826,20 @@ int lt_main(int argc, char **argv)
         }
         free(cat);
     }
-    for (int i = optind; i < argc; i++)
-        add_item(&c.items[c.nitems++], argv[i]);
+    for (int i = 0; i < names.n; i++)
+        add_item(&c.items[c.nitems++], names.v[i]);
 
     int status = 0;
     for (int i = 0; i < c.nitems; i++) {
         if (!c.items[i].test) {
             if (!c.json)
                 fprintf(stderr, "litmus: %s\n", c.items[i].error);
-            status = 2;
+            status = status == 1 ? 1 : 2;
         }
     }
-    if (c.explain) {
+    if (c.graph_dir) {
+        status = graph_items(&c, status);
+    } else if (c.explain) {
         status = explain_items(&c, status);
     } else if (c.model_only) {
         for (int i = 0; i < c.nitems; i++)
@@ -1263,5 +850,6 @@ int lt_main(int argc, char **argv)
         status = run_items(&c, status);
     }
     free_items(&c);
+    free_names(&names);
     return status;
 }

@@ -210,7 +210,7 @@ static void remaining_accesses(struct code *c)
 
 struct machine {
     const struct lt_test *t;
-    enum lt_model m;
+    enum lt_machine m;
     struct code code[LT_MAX_THREADS];
     int base[LT_MAX_THREADS];   /* index of thread k's pc in a state */
     int cap[LT_MAX_THREADS];    /* buffer capacity (0 under SC) */
@@ -255,7 +255,7 @@ static void find_domains(struct machine *mc, const struct lt_block *b, bool *syn
     }
 }
 
-static void machine_init(struct machine *mc, const struct lt_test *t, enum lt_model m)
+static void machine_init(struct machine *mc, const struct lt_test *t, enum lt_machine m)
 {
     memset(mc, 0, sizeof *mc);
     mc->t = t;
@@ -930,7 +930,7 @@ static void collect_finals(const struct machine *mc, const struct table *tb, str
         r->reachable |= lt_prop_eval(mc->t->prop, all + i * w);
 }
 
-int lt_model_run(const struct lt_test *t, enum lt_model m, long budget, struct lt_model_result *r)
+int lt_model_run(const struct lt_test *t, enum lt_machine m, long budget, struct lt_model_result *r)
 {
     memset(r, 0, sizeof *r);
     r->model = m;
@@ -967,7 +967,7 @@ void lt_model_free(struct lt_model_result *r)
     r->nfinal = 0;
 }
 
-const char *lt_model_name(enum lt_model m)
+const char *lt_model_name(enum lt_machine m)
 {
     return m == LT_MODEL_SC ? "SC" : "x86-TSO";
 }
@@ -1002,7 +1002,7 @@ static int path_to(const struct table *tb, long i, struct lt_step **steps)
     return n;
 }
 
-int lt_model_witness(const struct lt_test *t, enum lt_model m, long budget, struct lt_step **steps, int *nsteps,
+int lt_model_witness(const struct lt_test *t, enum lt_machine m, long budget, struct lt_step **steps, int *nsteps,
                      int *final_vals, long *explored)
 {
     struct machine mc;
@@ -1025,7 +1025,7 @@ int lt_model_witness(const struct lt_test *t, enum lt_model m, long budget, stru
     return rc;
 }
 
-int lt_model_replay(const struct lt_test *t, enum lt_model m, const struct lt_step *steps, int n, lt_event_fn *fn,
+int lt_model_replay(const struct lt_test *t, enum lt_machine m, const struct lt_step *steps, int n, lt_event_fn *fn,
                     void *ctx)
 {
     struct machine mc;

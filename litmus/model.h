@@ -39,7 +39,7 @@
 
 #include "litmus/ast.h"
 
-enum lt_model { LT_MODEL_SC, LT_MODEL_TSO };
+enum lt_machine { LT_MODEL_SC, LT_MODEL_TSO };
 
 /* Distinct machine states the search visits before it gives up on a test as
  * too large (fewer when states are so wide that these would pass 256 MB).
@@ -47,7 +47,7 @@ enum lt_model { LT_MODEL_SC, LT_MODEL_TSO };
 #define LT_MODEL_BUDGET 1000000L
 
 struct lt_model_result {
-    enum lt_model model;
+    enum lt_machine model;
     bool too_large;      /* the budget ran out: final[] is incomplete, do not use it */
     long explored;       /* distinct machine states visited */
     int nobs;
@@ -61,14 +61,14 @@ struct lt_model_result {
  * distinct machine states.  Returns 0, or -1 when the test is too large
  * (r->too_large set, r->explored says how far it got).  Free r with
  * lt_model_free either way. */
-int lt_model_run(const struct lt_test *t, enum lt_model m, long budget, struct lt_model_result *r);
+int lt_model_run(const struct lt_test *t, enum lt_machine m, long budget, struct lt_model_result *r);
 
 bool lt_model_allows(const struct lt_model_result *r, const int *vals);
 
 void lt_model_free(struct lt_model_result *r);
 
 /* "SC" or "x86-TSO". */
-const char *lt_model_name(enum lt_model m);
+const char *lt_model_name(enum lt_machine m);
 
 /* ---- one execution, step by step (for --explain) ---------------------------- */
 
@@ -86,7 +86,7 @@ struct lt_step {
  * final state's values in final_vals (t->nobs ints); 0 when no execution
  * reaches such a state; -1 when the test is too large (*explored says how
  * many states were visited). */
-int lt_model_witness(const struct lt_test *t, enum lt_model m, long budget, struct lt_step **steps, int *nsteps,
+int lt_model_witness(const struct lt_test *t, enum lt_machine m, long budget, struct lt_step **steps, int *nsteps,
                      int *final_vals, long *explored);
 
 enum lt_event_kind {
@@ -125,7 +125,7 @@ typedef void lt_event_fn(void *ctx, const struct lt_event *ev, const struct lt_v
 
 /* Run steps[0..n-1] from the initial state, calling fn after every event.
  * Returns 0, or -1 if a step is not possible (a bad trace). */
-int lt_model_replay(const struct lt_test *t, enum lt_model m, const struct lt_step *steps, int n, lt_event_fn *fn,
+int lt_model_replay(const struct lt_test *t, enum lt_machine m, const struct lt_step *steps, int n, lt_event_fn *fn,
                     void *ctx);
 
 #endif

@@ -1,4 +1,4 @@
-/* memmodel.h: lab 02: predictions of what SC and x86-TSO allow, and a two-flag handshake that is the litmus test SB. */
+/* memmodel.h: lab 02: predictions of what SC, x86-TSO and C11 allow, and a two-flag handshake that is the litmus test SB. */
 #ifndef MEMLAB_LAB02_MEMMODEL_H
 #define MEMLAB_LAB02_MEMMODEL_H
 
@@ -16,6 +16,7 @@ enum verdict { UNKNOWN = 0, ALLOWED, FORBIDDEN };
 struct prediction {
     enum verdict sc;  /* sequential consistency: one interleaving of all statements */
     enum verdict tso; /* x86-TSO: SC plus a FIFO store buffer per CPU */
+    enum verdict c11; /* C11 (RC11): what the language allows, through each operation's C11 meaning */
 };
 
 /* The catalog tests (litmus/tests/NAME.litmus) the lab asks about, and

@@ -10,13 +10,6 @@
 #include "litmus/model.h"
 #include "litmus/unit/unit.h"
 
-enum { MAX_FILES = 128 };
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void state_line(const struct lt_test *t, const int *vals, char *st, size_t size)
 {
     st[0] = '\0';

@@ -11,40 +11,6 @@
 #include "litmus/model.h"
 #include "litmus/unit/unit.h"
 
-enum { MAX_FILES = 128 };
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The .litmus files of dir, sorted, as malloc'd paths; returns how many. */
-static int list_tests(const char *dir, char **paths)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        fail_msg("no litmus tests at %s (set MEMLAB_LITMUS_CORPUS for the corpus)", dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < MAX_FILES) {
-        size_t len = strlen(e->d_name);
-        if (len <= 7 || strcmp(e->d_name + len - 7, ".litmus") != 0)
-            continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        paths[n++] = strdup(path);
-    }
-    closedir(d);
-    qsort(paths, (size_t)n, sizeof paths[0], name_cmp);
-    return n;
-}
-
-static void free_paths(char **paths, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(paths[i]);
-}
-
 static struct lt_test *parse_text(const char *text)
 {
     char err[1024];
@@ -65,7 +31,7 @@ static struct lt_test *parse_catalog(const char *name)
 }
 
 /* Enumerate t under m; the test must fit the default budget. */
-static void enumerate(const struct lt_test *t, enum lt_model m, struct lt_model_result *r)
+static void enumerate(const struct lt_test *t, enum lt_machine m, struct lt_model_result *r)
 {
     if (lt_model_run(t, m, LT_MODEL_BUDGET, r) != 0)
         fail_msg("%s: too large to enumerate under %s (%ld states)", t->name, lt_model_name(m), r->explored);
@@ -176,7 +142,7 @@ static void statements_have_their_x86_meaning(void **state)
                                    "0:r2=5 /\\ x=6)\n");
     for (int m = 0; m < 2; m++) {
         struct lt_model_result r;
-        enumerate(t, (enum lt_model)m, &r);
+        enumerate(t, (enum lt_machine)m, &r);
         assert_int_equal(r.nfinal, 1);
         assert_true(r.reachable);
         lt_model_free(&r);
@@ -370,13 +336,6 @@ static void witness_replays_to_its_state(void **state)
     lt_test_free(t);
 }
 
-static int cli(int argc, char **argv)
-{
-    int saved = stdout_off();
-    int rc = lt_main(argc, argv);
-    stdout_on(saved);
-    return rc;
-}
 
 /* A test beyond the budget is refused with a message and exit 2, never a hang. */
 static void too_large_tests_are_refused(void **state)

@@ -161,13 +161,6 @@ static void a_missing_compiler_is_reported(void **state)
     lt_test_free(t);
 }
 
-static int cli(int argc, char **argv)
-{
-    int saved = stdout_off();
-    int rc = lt_main(argc, argv);
-    stdout_on(saved);
-    return rc;
-}
 
 /* Bad options and files: exit status 2, no crash; good runs: 0. */
 static void command_line_errors_exit_2(void **state)

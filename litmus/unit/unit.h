@@ -2,12 +2,14 @@
 #ifndef MEMLAB_LITMUS_UNIT_H
 #define MEMLAB_LITMUS_UNIT_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "litmus/cli.h"
 #include "litmus/load.h"
 #include "litmus/parse.h"
 #include "litmus/run.h"
@@ -119,5 +121,52 @@ static inline void stdout_on(int saved)
     dup2(saved, 1);
     close(saved);
 }
+
+/* The litmus command in-process, its standard output thrown away; returns its exit status. */
+static inline int cli(int argc, char **argv)
+{
+    int saved = stdout_off();
+    int rc = lt_main(argc, argv);
+    stdout_on(saved);
+    return rc;
+}
+
+/* Directory listing for the model tests (needs <cmocka.h> and <dirent.h> first). */
+#ifdef fail_msg
+enum { MAX_FILES = 128 };
+
+static inline int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The .litmus files of dir, sorted, as malloc'd paths; returns how many. */
+static inline int list_tests(const char *dir, char **paths)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        fail_msg("no litmus tests at %s (set MEMLAB_LITMUS_CORPUS for the corpus)", dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < MAX_FILES) {
+        size_t len = strlen(e->d_name);
+        if (len <= 7 || strcmp(e->d_name + len - 7, ".litmus") != 0)
+            continue;
+        char path[4400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        paths[n++] = strdup(path);
+    }
+    closedir(d);
+    qsort(paths, (size_t)n, sizeof paths[0], name_cmp);
+    return n;
+}
+
+static inline void free_paths(char **paths, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(paths[i]);
+}
+
+#endif
 
 #endif

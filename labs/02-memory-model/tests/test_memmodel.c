@@ -1,4 +1,4 @@
-/* test_memmodel.c: lab 02: predictions agree with the catalog's SC and x86-TSO verdicts; the handshake never lets both threads in. */
+/* test_memmodel.c: lab 02: predictions agree with the catalog's SC, x86-TSO and C11 verdicts; the handshake never lets both threads in. */
 #include "labs/labtest.h"
 
 #include <sched.h>
@@ -10,7 +10,7 @@
 #define MEMLAB_ROOT "."
 #endif
 
-/* The verdict a catalog header gives for key ("SC" or "x86-TSO"). */
+/* The verdict a catalog header gives for key ("SC", "x86-TSO" or "C11"). */
 static enum verdict catalog_verdict(const char *test, const char *key)
 {
     char path[512], line[256], want[64];
@@ -39,14 +39,18 @@ static unsigned check_range(int from, int to)
     unsigned wrong = 0;
     for (int i = from; i < to; i++) {
         const char *t = prediction_tests[i];
-        enum verdict sc = catalog_verdict(t, "SC"), tso = catalog_verdict(t, "x86-TSO");
-        assert_true(sc != UNKNOWN && tso != UNKNOWN);
+        enum verdict sc = catalog_verdict(t, "SC"), tso = catalog_verdict(t, "x86-TSO"), c11 = catalog_verdict(t, "C11");
+        assert_true(sc != UNKNOWN && tso != UNKNOWN && c11 != UNKNOWN);
         if (predictions[i].sc != sc) {
             print_message("%-11s SC:      you said %s; the model says %s\n", t, name(predictions[i].sc), name(sc));
             wrong++;
         }
         if (predictions[i].tso != tso) {
             print_message("%-11s x86-TSO: you said %s; the model says %s\n", t, name(predictions[i].tso), name(tso));
+            wrong++;
+        }
+        if (predictions[i].c11 != c11) {
+            print_message("%-11s C11:     you said %s; the model says %s\n", t, name(predictions[i].c11), name(c11));
             wrong++;
         }
     }
