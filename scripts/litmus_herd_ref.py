@@ -4,7 +4,8 @@
 herd7 is the reference memlab's models are checked against; it is never a
 dependency: this script only writes the data files that litmus/corpora/ keeps.
 
-    litmus_herd_ref.py --herd PREFIX --model lkmm|rc11|aarch64 [--timeout S] [--jobs N] OUT.tsv (@INDEX | FILE)...
+    litmus_herd_ref.py --herd PREFIX --model lkmm|rc11|aarch64 [--timeout S] [--jobs N] [--regmap REGMAP]
+                       OUT.tsv (@INDEX | FILE)...
 
 PREFIX is where ../shared/tools/build-herd7.sh installed herd7 (PREFIX/bin/herd7,
 PREFIX/lkmm/).  One output line per test, tab-separated:
@@ -44,6 +45,21 @@ def norm_state(text):
         parts.append((k.strip().strip("[]"), v.strip()))
     parts.sort()
     return ";".join(f"{k}={v}" for k, v in parts)
+
+
+def rename(states, regmap):
+    """Apply a REGMAP entry ("0:X1=0:r0,...") to normalised states."""
+    if not regmap:
+        return states
+    names = dict(pair.split("=") for pair in regmap.split(",") if pair)
+    out = []
+    for st in states:
+        parts = []
+        for kv in st.split(";"):
+            k, _, v = kv.partition("=")
+            parts.append((names.get(k, k), v))
+        out.append(";".join(f"{k}={v}" for k, v in sorted(parts)))
+    return sorted(out)
 
 
 def parse_output(out):
@@ -98,6 +114,7 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--timeout", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--regmap", help="a REGMAP file of litmus_to_aarch64.py: report states in the C test's names")
     ap.add_argument("out")
     ap.add_argument("tests", nargs="+")
     args = ap.parse_args()
@@ -107,9 +124,14 @@ def main():
             for line in f:
                 done[line.split("\t", 1)[0]] = line
     todo = [(shown, real) for a in args.tests for shown, real in tests_of(a) if shown not in done]
+    regmaps = {}
+    if args.regmap:
+        with open(args.regmap) as f:
+            regmaps = dict(line.rstrip("\n").split("\t", 1) for line in f if "\t" in line)
     with open(args.out, "a") as out, ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for (shown, _), res in zip(todo, pool.map(lambda t: run_one(args, t[1]), todo)):
             status, obs, flags, states = res
+            states = rename(states, regmaps.get(os.path.basename(shown)))
             out.write("\t".join([shown, status, obs, ",".join(flags), " | ".join(states)]) + "\n")
             out.flush()
     print(f"{args.out}: {len(done) + len(todo)} tests ({len(todo)} new)", file=sys.stderr)

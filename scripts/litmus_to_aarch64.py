@@ -15,7 +15,9 @@ forms: SWPAL, LDADDAL, CASAL).
 Tests the AArch64 dialect cannot express the way the kernel does (spinlocks, RCU,
 SRCU) or that use constructs this translator does not know are listed in
 OUTDIR/NOT-TRANSLATED with the reason, one line each, and get no file.
-OUTDIR/@all lists the files written.
+OUTDIR/@all lists the files written; OUTDIR/REGMAP says, per file, which AArch64
+register holds which C register ("0:X1=0:r0,..."), so herd7's final states can be
+read back in the C test's names (litmus_herd_ref.py --regmap).
 """
 import os
 import re
@@ -365,7 +367,8 @@ def translate(text, mapping):
     for i in range(rows):
         out.append(" | ".join((" " + (th.code[i] if i < len(th.code) else "")).ljust(width) for th in ths) + " ;")
     out.append(cond)
-    return name, "\n".join(out) + "\n"
+    regmap = ",".join(f"{th.tid}:X{n}={th.tid}:{r}" for th in ths for r, n in th.val_reg.items())
+    return name, "\n".join(out) + "\n", regmap
 
 
 def main():
@@ -378,11 +381,11 @@ def main():
     outdir, tests = args[0], args[1:]
     os.makedirs(outdir, exist_ok=True)
     mapping = read_mapping(mapping_path)
-    written, skipped = [], []
+    written, skipped, regmaps = [], [], []
     for path in sorted(tests):
         text = open(path).read()
         try:
-            name, asm = translate(text, mapping)
+            name, asm, regmap = translate(text, mapping)
         except Untranslatable as e:
             skipped.append(f"{os.path.basename(path)}\t{e}")
             continue
@@ -390,8 +393,11 @@ def main():
         with open(os.path.join(outdir, fname), "w") as f:
             f.write(asm)
         written.append(fname)
+        regmaps.append(f"{fname}\t{regmap}")
     with open(os.path.join(outdir, "@all"), "w") as f:
         f.write("".join(w + "\n" for w in written))
+    with open(os.path.join(outdir, "REGMAP"), "w") as f:
+        f.write("".join(r + "\n" for r in regmaps))
     with open(os.path.join(outdir, "NOT-TRANSLATED"), "w") as f:
         f.write("".join(s + "\n" for s in skipped))
     print(f"{outdir}: {len(written)} AArch64 tests written, {len(skipped)} not translated (see NOT-TRANSLATED)")

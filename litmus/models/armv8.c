@@ -27,22 +27,26 @@
  * Relations (po-loc: program order on one location; rfi/rfe, coe, fre: the
  * internal/external parts of rf, co, fr):
  *   obs  observed-by      rfe ∪ coe ∪ fre: what other threads saw, in order;
+ *   lrs  local read successor: a write, then the same thread's reads of its
+ *        location before any other write of the thread to it;
  *   dob  dependency-ordered-before: addr, data; ctrl to a write; addr then
- *        anything po-later that is a write; addr or data into a write that the
- *        thread reads back (rfi); (ISB forms are not produced by C);
- *   aob  atomic-ordered-before: rmw; an RMW's write read back (rfi) by an
- *        acquire read;
+ *        anything po-later that is a write; addr or data into a write, then
+ *        its lrs; (ISB forms are not produced by C);
+ *   aob  atomic-ordered-before: rmw; an RMW's write, then an acquire lrs;
  *   bob  barrier-ordered-before: across dmb ish everything; across dmb ishld
  *        from reads; across dmb ishst writes to writes; after an acquire read
  *        everything; before a release write everything; a release write before
- *        a later acquire read; a release write before the writes that
- *        coherence-follow it in its thread;
- *   ob   (obs ∪ dob ∪ aob ∪ bob)⁺.
+ *        a later acquire read; and (an addition of the model as herd7 7.58
+ *        states it, which the kernel relies on) the write of an LSE atomic
+ *        with both A and L before everything after it; dmb ishld does not
+ *        wait for the read of a non-returning atomic (stadd);
+ *   lwfs an access before a later write to its location (po-loc; [W]);
+ *   ob   (obs ∪ dob ∪ aob ∪ bob ∪ lwfs)⁺.
  * Axioms:
  *   internal  po-loc ∪ rf ∪ co ∪ fr is acyclic (coherence: each location alone
  *             behaves as if sequentially consistent);
  *   external  ob is acyclic (multi-copy atomicity: one order all agree on);
- *   atomic    rmw ∩ (fre; coe) is empty.
+ *   atomic    rmw ∩ (fr; co) is empty.
  * Control dependencies: a conditional branch orders, on ARM, every write after
  * it in program order, not only those inside the if; so ctrl here is the
  * engine's ctrl extended along po.
@@ -50,7 +54,7 @@
 #include "litmus/exec.h"
 
 struct arm {
-    lt_set A, L, dmb_full, dmb_ld, dmb_st;
+    lt_set A, L, noret, dmb_full, dmb_ld, dmb_st;
 };
 
 static bool acquire_mo(enum lt_mo m)
@@ -93,6 +97,8 @@ static void annotate(const struct lt_exec *x, struct arm *a)
         /* A kernel RMW that is fully ordered (value-returning atomic_t,
          * xchg, successful cmpxchg) is the LSE "al" form: both halves. */
         bool full_rmw = ev->rmw && (t & LT_TAG_MB);
+        if (ev->kind == LT_X_READ && (t & LT_TAG_NORETURN))
+            a->noret |= b; /* stadd: its read returns nothing, so dmb ishld does not wait for it */
         if (ev->kind == LT_X_READ) {
             bool acq = (t & (LT_TAG_ACQUIRE | LT_TAG_SC)) || full_rmw || ((t & LT_TAG_LOCK) && ev->rmw);
             /* rcu_dereference is a plain ldr: its order comes from the address dependency. */
@@ -111,38 +117,53 @@ static void annotate(const struct lt_exec *x, struct arm *a)
     }
 }
 
+/* lrs, local read successor: a write and the same thread's later reads of its
+ * location with no write to it in between (they read it, or something
+ * coherence-later from another thread). */
+static lt_rel local_read_successor(const struct lt_exec *x)
+{
+    lt_rel poloc = lt_inter(x->po, x->loc);
+    lt_rel ww = lt_restrict(poloc, x->W, x->W);
+    lt_rel wr = lt_restrict(poloc, x->W, x->R);
+    return lt_minus(wr, lt_seq(ww, wr));
+}
+
 static bool armv8_consistent(const struct lt_exec *x, struct lt_check *why)
 {
     struct arm a;
     annotate(x, &a);
     lt_rel po = x->po, poq = lt_opt(x->po, x->all);
-    lt_rel internal = lt_union(lt_inter(po, x->loc), lt_union3(x->rf, x->co, x->fr));
+    lt_rel poloc = lt_inter(po, x->loc);
+    lt_rel internal = lt_union(poloc, lt_union3(x->rf, x->co, x->fr));
     if (!lt_acyclic(internal)) {
         why->axiom = "internal: acyclic(po-loc | rf | co | fr)";
         why->culprit = internal;
         return false;
     }
-    lt_rel rfe = lt_inter(x->rf, x->ext), rfi = lt_inter(x->rf, x->intra);
-    lt_rel coe = lt_inter(x->co, x->ext), coi = lt_inter(x->co, x->intra);
-    lt_rel fre = lt_inter(x->fr, x->ext);
-    if (!lt_is_empty(lt_inter(x->rmw, lt_seq(fre, coe)))) {
-        why->axiom = "atomic: rmw & (fre; coe) empty";
-        why->culprit = lt_union(x->rmw, lt_seq(fre, coe));
+    if (!lt_is_empty(lt_inter(x->rmw, lt_seq(x->fr, x->co)))) {
+        why->axiom = "atomic: rmw & (fr; co) empty";
+        why->culprit = lt_union(x->rmw, lt_seq(x->fr, x->co));
         return false;
     }
     lt_set M = x->M, R = x->R, W = x->W;
-    lt_rel obs = lt_union3(rfe, coe, fre);
+    lt_rel obs = lt_union3(lt_inter(x->rf, x->ext), lt_inter(x->co, x->ext), lt_inter(x->fr, x->ext));
+    lt_rel lrs = local_read_successor(x);
     lt_rel ctrl = lt_seq(x->ctrl, poq);
     lt_rel dob = lt_union3(x->addr, x->data, lt_seq(ctrl, lt_id(W)));
-    dob = lt_union3(dob, lt_seq(lt_seq(x->addr, po), lt_id(W)), lt_seq(lt_union(x->addr, x->data), rfi));
-    lt_rel aob = lt_union(x->rmw, lt_seq(lt_seq(lt_id(lt_range(x->rmw)), rfi), lt_id(a.A)));
+    dob = lt_union3(dob, lt_seq(lt_seq(x->addr, po), lt_id(W)), lt_seq(lt_union(x->addr, x->data), lrs));
+    lt_rel aob = lt_union(x->rmw, lt_seq(lt_seq(x->rmw, lrs), lt_id(a.A)));
+    /* An LSE atomic with both A and L (swpal, casal, ldaddal) orders its
+     * write before everything after it too: that is what makes the
+     * kernel's fully ordered RMWs full barriers on arm64. */
+    lt_set al_writes = lt_range(lt_restrict(x->rmw, a.A, a.L));
     lt_rel across_full = lt_seq(lt_seq(po, lt_id(a.dmb_full)), po);
-    lt_rel across_ld = lt_seq(lt_seq(lt_id(R), po), lt_seq(lt_id(a.dmb_ld), po));
+    lt_rel across_ld = lt_seq(lt_seq(lt_id(R & ~a.noret), po), lt_seq(lt_id(a.dmb_ld), po));
     lt_rel across_st = lt_seq(lt_seq(lt_id(W), po), lt_seq(lt_seq(lt_id(a.dmb_st), po), lt_id(W)));
     lt_rel bob = lt_union3(across_full, across_ld, across_st);
     bob = lt_union3(bob, lt_seq(lt_seq(lt_id(a.L), po), lt_id(a.A)), lt_seq(lt_id(a.A), po));
-    bob = lt_union3(bob, lt_seq(po, lt_id(a.L)), lt_seq(lt_seq(po, lt_id(a.L)), coi));
-    lt_rel ob = lt_union(lt_union(obs, dob), lt_union(aob, bob));
+    bob = lt_union3(bob, lt_seq(po, lt_id(a.L)), lt_seq(lt_id(al_writes), po));
+    lt_rel lwfs = lt_seq(poloc, lt_id(W));
+    lt_rel ob = lt_union3(obs, lt_union(dob, lwfs), lt_union(aob, bob));
     ob = lt_restrict(ob, M, M);
     if (!lt_acyclic(ob)) {
         why->axiom = "external: acyclic(ob)";
