@@ -136,6 +136,13 @@ $(BUILD)/bin/litmus: $(BUILD)/obj/litmus/main.o $(LITMUS_CATALOG_O) $(LITMUS_LIB
 # Unit tests find the project (and ../shared/litmus-corpus beside it) from here.
 $(LITMUS_TEST_SRCS:%.c=$(BUILD)/obj/%.o): CPPFLAGS += -DMEMLAB_ROOT='"$(CURDIR)"'
 
+# The HTML pages (litmus --html) looked at in a real browser: not part of `make test`
+# (chromium pulls in many packages); .ci/run may call it.
+.PHONY: html-check
+html-check: DEPS_GROUP = browser
+html-check: deps $(BUILD)/bin/litmus ## write the catalog's HTML pages to build/html and screenshot each in headless chromium
+	$(Q)scripts/html-check.sh $(BUILD)/bin/litmus $(BUILD)/html
+
 # ---- end litmus ----
 
 # ---- bench ----

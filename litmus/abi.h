@@ -27,7 +27,7 @@
 #endif
 
 /* Bump when LT_ABI changes: generated objects carry it and the loader checks. */
-#define LT_ABI_VERSION 1
+#define LT_ABI_VERSION 2
 
 /* Generated code needs these headers before LT_ABI. */
 #define LT_ABI_INCLUDES "#include <sched.h>\n#include <stdatomic.h>\n"
@@ -37,7 +37,7 @@
         long n;                    /* instances in this batch */                    \
         long stride;               /* ints from one memory slot to the next */      \
         const int *index;          /* instance i uses memory slot index[i] */       \
-        _Atomic int *var[16];      /* the shared variables (LT_MAX_VARS arrays) */  \
+        _Atomic int *var[64];      /* the shared variables (LT_MAX_VARS arrays) */  \
         int *out;                  /* this thread's observed registers */           \
         long nout;                 /* observed registers per instance */            \
         unsigned long long start;  /* time-stamp counter value for instance 0 */   \

@@ -20,12 +20,32 @@ bool lt_prop_eval(const struct lt_prop *p, const int *state)
     switch (p->kind) {
     case LT_C_TRUE: return true;
     case LT_C_FALSE: return false;
-    case LT_C_ATOM: return (state[p->obs] == p->value) != p->neq;
+    case LT_C_ATOM: return (state[p->obs] == (p->vs_loc ? state[p->obs2] : p->value)) != p->neq;
     case LT_C_NOT: return !lt_prop_eval(p->a, state);
     case LT_C_AND: return lt_prop_eval(p->a, state) && lt_prop_eval(p->b, state);
     case LT_C_OR: return lt_prop_eval(p->a, state) || lt_prop_eval(p->b, state);
     }
     return false;
+}
+
+bool lt_filter_pass(const struct lt_test *t, const int *state)
+{
+    return !t->filter || lt_prop_eval(t->filter, state);
+}
+
+int lt_ptr_var(const struct lt_test *t, int value)
+{
+    int v = value - LT_PTR_BASE;
+    return value >= LT_PTR_BASE && v < t->nvars ? v : -1;
+}
+
+void lt_value_name(const struct lt_test *t, int value, char *buf, int size)
+{
+    int v = lt_ptr_var(t, value);
+    if (v >= 0)
+        snprintf(buf, (size_t)size, "%s", t->vars[v].name);
+    else
+        snprintf(buf, (size_t)size, "%d", value);
 }
 
 static void loc_name(const struct lt_test *t, struct lt_loc loc, char *buf, int size)
@@ -60,8 +80,13 @@ static void print_prop(const struct lt_test *t, const struct lt_prop *p, char *b
     case LT_C_TRUE: append(buf, size, "true"); break;
     case LT_C_FALSE: append(buf, size, "false"); break;
     case LT_C_ATOM:
-        loc_name(t, p->loc, tmp, sizeof tmp - 16);
-        snprintf(tmp + strlen(tmp), 16, "%s%d", p->neq ? "!=" : "=", p->value);
+        loc_name(t, p->loc, tmp, sizeof tmp / 2);
+        append(buf, size, tmp);
+        append(buf, size, p->neq ? "!=" : "=");
+        if (p->vs_loc)
+            loc_name(t, p->loc2, tmp, sizeof tmp);
+        else
+            lt_value_name(t, p->value, tmp, sizeof tmp);
         append(buf, size, tmp);
         break;
     case LT_C_NOT:

@@ -14,6 +14,7 @@
  */
 #include "litmus/cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -21,11 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "litmus/expected.h"
 #include "litmus/explain.h"
 #include "litmus/gen.h"
+#include "litmus/graph.h"
+#include "litmus/html.h"
 #include "litmus/load.h"
 #include "litmus/model.h"
 #include "litmus/report.h"
@@ -41,6 +45,9 @@ struct cli {
     long model_budget;        /* machine states the enumerator may visit per test and model */
     long exec_budget;         /* candidate executions the axiomatic engine may build per test */
     const char *model_spec;   /* --model NAME[,NAME], or NULL for every model */
+    const char *graph_dir;    /* --graph DIR: draw executions there */
+    const char *state_spec;   /* --state: the final state to draw (default: the condition's witness) */
+    const char *html_dir;     /* --html DIR: a page per test and an index */
     struct lt_selection models;
     struct lt_item *items;
     int nitems;
@@ -49,7 +56,7 @@ struct cli {
 };
 
 static const char usage[] =
-    "usage: litmus [options] FILE.litmus... | NAME... | --catalog\n"
+    "usage: litmus [options] FILE.litmus... | DIR/ | @INDEX | NAME... | --catalog\n"
     "Run C litmus tests on this machine's CPUs and count every final state.\n"
     "\n"
     "  -n, --iterations N  instances to run per test (default 1000000; k, M suffixes)\n"
@@ -65,6 +72,10 @@ static const char usage[] =
     "      --model-only    only enumerate what SC and x86-TSO allow; run nothing on the CPU\n"
     "      --explain       print one x86-TSO execution reaching each test's condition, step by step\n"
     "      --model NAME[,NAME]  which models to run (default all: sc,x86_tso,c11,...)\n"
+    "      --graph DIR     draw one execution per test and model as DIR/TEST.MODEL.dot and .svg\n"
+    "      --html DIR      write DIR/index.html and a page per test (verdicts, states, graphs, source)\n"
+    "      --state STATE   with --graph: the final state to draw, e.g. '1:r0=1; 1:r1=0;'\n"
+    "                      (default: one satisfying the condition)\n"
     "      --model-budget N  machine states the enumerator may visit per test (default 1M)\n"
     "      --batch N       instances per batch (default 400)\n"
     "      --period TICKS  time-stamp-counter ticks between instances (default: adaptive)\n"
@@ -156,7 +167,7 @@ static int parse_cpus(struct cli *c, const char *s)
 static int parse_options(struct cli *c, int argc, char **argv)
 {
     enum { O_CPUS = 256, O_SEED, O_EXPECT, O_JSON, O_SUMMARY, O_CATALOG, O_LIST, O_EMIT, O_BATCH,
-           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET, O_MODEL };
+           O_PERIOD, O_STRIDE, O_SHUFFLE, O_RESET, O_MODEL_ONLY, O_EXPLAIN, O_BUDGET, O_MODEL, O_GRAPH, O_STATE, O_HTML };
     static const struct option longs[] = {
         {"iterations", required_argument, 0, 'n'}, {"cpus", required_argument, 0, O_CPUS},
         {"seed", required_argument, 0, O_SEED},    {"expect", no_argument, 0, O_EXPECT},
@@ -167,6 +178,8 @@ static int parse_options(struct cli *c, int argc, char **argv)
         {"shuffle", no_argument, 0, O_SHUFFLE},    {"reset-by", required_argument, 0, O_RESET},
         {"model-only", no_argument, 0, O_MODEL_ONLY}, {"explain", no_argument, 0, O_EXPLAIN},
         {"model-budget", required_argument, 0, O_BUDGET}, {"model", required_argument, 0, O_MODEL},
+        {"graph", required_argument, 0, O_GRAPH},  {"state", required_argument, 0, O_STATE},
+        {"html", required_argument, 0, O_HTML},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -206,6 +219,15 @@ static int parse_options(struct cli *c, int argc, char **argv)
         case O_MODEL:
             c->model_spec = optarg;
             break;
+        case O_GRAPH:
+            c->graph_dir = optarg;
+            break;
+        case O_STATE:
+            c->state_spec = optarg;
+            break;
+        case O_HTML:
+            c->html_dir = optarg;
+            break;
         case O_BUDGET:
             if (!parse_count(optarg, 1, 100000000, &c->model_budget))
                 return bad_usage("--model-budget: '%s' is not in 1..100M states", optarg);
@@ -242,6 +264,124 @@ static int parse_options(struct cli *c, int argc, char **argv)
             return bad_usage("unknown option '%s'", argv[optind - 1]);
         }
     }
+    return 0;
+}
+
+/* ---- many files at once: directories and @index files --------------------------- */
+
+struct names {
+    char **v;
+    int n, cap;
+};
+
+static void add_name(struct names *ns, const char *s)
+{
+    if (ns->n == ns->cap) {
+        ns->cap = ns->cap ? 2 * ns->cap : 64;
+        ns->v = realloc(ns->v, sizeof *ns->v * (size_t)ns->cap);
+        if (!ns->v)
+            abort();
+    }
+    ns->v[ns->n] = strdup(s);
+    if (!ns->v[ns->n])
+        abort();
+    ns->n++;
+}
+
+static void free_names(struct names *ns)
+{
+    for (int i = 0; i < ns->n; i++)
+        free(ns->v[i]);
+    free(ns->v);
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Every *.litmus file under dir (subfolders too), sorted by path. */
+static int add_dir(struct names *ns, const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "litmus: %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    int first = ns->n;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", e->d_name);
+        if (ends_with(e->d_name, ".litmus"))
+            add_name(ns, path);
+        else if (depth < 8 && is_dir(path) && add_dir(ns, path, depth + 1) != 0) {
+            closedir(d);
+            return -1;
+        }
+    }
+    closedir(d);
+    qsort(ns->v + first, (size_t)(ns->n - first), sizeof *ns->v, name_cmp);
+    return 0;
+}
+
+/* @INDEX: one test path per line, relative to the index file's folder
+ * (herd's convention); blank lines and lines starting with # are skipped. */
+static int add_index(struct names *ns, const char *index)
+{
+    FILE *f = fopen(index, "r");
+    if (!f) {
+        fprintf(stderr, "litmus: @%s: %s\n", index, strerror(errno));
+        return -1;
+    }
+    const char *slash = strrchr(index, '/');
+    int dirlen = slash ? (int)(slash - index) + 1 : 0;
+    char line[4096], path[8300];
+    while (fgets(line, sizeof line, f)) {
+        char *p = line + strspn(line, " \t");
+        p[strcspn(p, "\r\n")] = '\0';
+        for (size_t len = strlen(p); len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'); len--)
+            p[len - 1] = '\0';
+        if (!*p || *p == '#')
+            continue;
+        if (*p == '/')
+            snprintf(path, sizeof path, "%s", p);
+        else
+            snprintf(path, sizeof path, "%.*s%s", dirlen, index, p);
+        if (is_dir(path)) {
+            if (add_dir(ns, path, 0) != 0) {
+                fclose(f);
+                return -1;
+            }
+        } else {
+            add_name(ns, path);
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+static int expand_arg(struct names *ns, const char *arg)
+{
+    if (arg[0] == '@' && arg[1])
+        return add_index(ns, arg + 1);
+    if (is_dir(arg))
+        return add_dir(ns, arg, 0);
+    add_name(ns, arg);
     return 0;
 }
 
@@ -303,6 +443,7 @@ static void add_catalog_item(struct lt_item *it, const struct lt_catalog_entry *
     if (it->test && it->test->nthreads != e->nthreads)
         snprintf(it->error, sizeof it->error, "%s: the catalog is out of date (rebuild)", e->path);
     it->fns = e->fns;
+    it->text = e->source;
 }
 
 static void add_item(struct lt_item *it, const char *arg)
@@ -323,6 +464,7 @@ static void add_item(struct lt_item *it, const char *arg)
         snprintf(it->error, sizeof it->error, "%s: %s", arg, errno == EILSEQ ? "not a text file" : strerror(errno));
         return;
     }
+    it->text = it->source;
     const struct lt_catalog_entry *e = catalog_by_source(it->source);
     it->test = lt_parse(arg, it->source, it->error, sizeof it->error);
     if (it->test && e && e->nthreads == it->test->nthreads)
@@ -399,6 +541,37 @@ static void free_items(struct cli *c)
 }
 
 /* --explain: one x86-TSO execution per test; a test too large is a one-line error. */
+/* --explain, after the x86-TSO steps: one sentence per model on what decides its verdict. */
+static void explain_models(const struct cli *c, const struct lt_test *t)
+{
+    printf("\nWhat each model says of the condition's outcome, and why:\n");
+    struct lt_exec *x = malloc(sizeof *x);
+    int *final = calloc((size_t)t->nobs + 1, sizeof *final);
+    if (!x || !final)
+        abort();
+    for (int m = 0; m < c->models.n; m++) {
+        const struct lt_model *model = c->models.m[m];
+        if (!model->consistent)
+            continue;
+        struct lt_check why;
+        memset(&why, 0, sizeof why);
+        char err[256];
+        int found = lt_exec_find(t, model, NULL, c->exec_budget, x, final, &why, err, sizeof err);
+        if (found < 0)
+            printf("  %-8s %s.\n", model->label, err);
+        else if (found == 1 && why.race[0] >= 0)
+            printf("  %-8s allowed, and with a data race: an execution reaching it is consistent, but two "
+                   "accesses race, so the program is undefined.\n", model->label);
+        else if (found == 1)
+            printf("  %-8s allowed: an execution reaching it satisfies every axiom.\n", model->label);
+        else
+            printf("  %-8s forbidden: the executions reaching it break an axiom; the closest one breaks %s "
+                   "(litmus --graph DIR --model %s draws it).\n", model->label, why.axiom, model->name);
+    }
+    free(x);
+    free(final);
+}
+
 static int explain_items(struct cli *c, int status)
 {
     for (int i = 0; i < c->nitems; i++) {
@@ -412,8 +585,10 @@ static int explain_items(struct cli *c, int status)
         if (lt_explain(stdout, it->test, c->model_budget, err, sizeof err) != 0) {
             fflush(stdout);
             fprintf(stderr, "litmus: %s\n", err);
-            status = 2;
+            status = status == 1 ? 1 : 2;
+            continue;
         }
+        explain_models(c, it->test);
     }
     return status;
 }
@@ -421,6 +596,21 @@ static int explain_items(struct cli *c, int status)
 static void model_item(const struct cli *c, struct lt_item *it)
 {
     lt_item_model(it, &c->models, c->model_budget, c->exec_budget);
+}
+
+/* --html DIR after the models (and the hardware) ran. */
+static int write_html(const struct cli *c, int status)
+{
+    if (!c->html_dir)
+        return status;
+    char err[600];
+    if (lt_html_write(c->html_dir, c->items, c->nitems, c->exec_budget, err, sizeof err) != 0) {
+        fprintf(stderr, "litmus: %s\n", err);
+        return status == 1 ? 1 : 2;
+    }
+    if (!c->json)
+        fprintf(stderr, "litmus: wrote %s/index.html\n", c->html_dir);
+    return status;
 }
 
 /* --model-only: enumerate, print, check --expect; no code is compiled or run. */
@@ -437,12 +627,12 @@ static int model_only(struct cli *c, int status)
             if (!c->json)
                 fprintf(stderr, "litmus: %s\n", it->error);
             it->modeled = false; /* shown as refused */
-            status = 2;
+            status = status == 1 ? 1 : 2;
             continue;
         }
         if (c->expect)
             lt_check_model_expect(it);
-        if (it->expect < 0 && status == 0)
+        if (it->expect < 0)
             status = 1;
         if (!c->json && !c->summary_only)
             lt_report_model_text(it);
@@ -451,9 +641,52 @@ static int model_only(struct cli *c, int status)
         lt_report_json(c->items, c->nitems, true, c->opt.seed);
     else if (c->summary_only || c->nitems > 1)
         lt_report_model_summary(c->items, c->nitems);
+    status = write_html(c, status);
     for (int i = 0; i < c->nitems && !c->json; i++)
         if (c->items[i].expect < 0)
             fprintf(stderr, "litmus: expectation failed: %s\n", c->items[i].expect_msg);
+    return status;
+}
+
+/* --graph DIR: one picture per test and model (models without axioms are skipped). */
+static int graph_items(struct cli *c, int status)
+{
+    if (mkdir(c->graph_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "litmus: --graph %s: %s\n", c->graph_dir, strerror(errno));
+        return 2;
+    }
+    for (int i = 0; i < c->nitems; i++) {
+        const struct lt_test *t = c->items[i].test;
+        if (!t)
+            continue;
+        int *vals = NULL, buf[LT_MAX_THREADS * LT_MAX_REGS + LT_MAX_VARS];
+        char err[512];
+        if (c->state_spec) {
+            if (lt_state_parse(t, c->state_spec, buf, err, sizeof err) != 0) {
+                fprintf(stderr, "litmus: %s: %s\n", t->name, err);
+                status = status == 1 ? 1 : 2;
+                continue;
+            }
+            vals = buf;
+        }
+        for (int m = 0; m < c->models.n; m++) {
+            const struct lt_model *model = c->models.m[m];
+            if (!model->consistent)
+                continue;
+            char dot[4200], svg[4200], caption[1024];
+            snprintf(dot, sizeof dot, "%s/%s.%s.dot", c->graph_dir, t->name, model->name);
+            snprintf(svg, sizeof svg, "%s/%s.%s.svg", c->graph_dir, t->name, model->name);
+            if (lt_graph_write(t, model, vals, c->exec_budget, dot, svg, caption, sizeof caption, err,
+                               sizeof err) != 0) {
+                fprintf(stderr, "litmus: %s under %s: %s\n", t->name, model->label, err);
+                status = status == 1 ? 1 : 2;
+                continue;
+            }
+            printf("%s\n", svg);
+            for (char *line = strtok(caption, "\n"); line; line = strtok(NULL, "\n"))
+                printf("  %s\n", line);
+        }
+    }
     return status;
 }
 
@@ -467,7 +700,7 @@ static int run_items(struct cli *c, int status)
                 snprintf(c->items[i].error, sizeof c->items[i].error, "could not be compiled");
                 c->items[i].fns = NULL;
             }
-        status = 2;
+        status = status == 1 ? 1 : 2;
     }
     if (c->emit_c) {
         for (int i = 0; i < c->nitems; i++)
@@ -490,7 +723,7 @@ static int run_items(struct cli *c, int status)
         if (lt_run(it->test, it->fns, &c->opt, &it->res, err, sizeof err) != 0) {
             snprintf(it->error, sizeof it->error, "%s: %s", it->path, err);
             fprintf(stderr, "litmus: %s\n", it->error);
-            status = 2;
+            status = status == 1 ? 1 : 2;
             continue;
         }
         if (c->progress_shown) {
@@ -500,7 +733,7 @@ static int run_items(struct cli *c, int status)
         it->ran = true;
         if (c->expect)
             lt_check_expect(it);
-        if (it->expect < 0 && status == 0)
+        if (it->expect < 0)
             status = 1;
         if (!c->json && !c->summary_only)
             lt_report_text(it, c->opt.seed);
@@ -510,6 +743,7 @@ static int run_items(struct cli *c, int status)
         lt_report_json(c->items, c->nitems, false, c->opt.seed);
     else if (c->summary_only || c->nitems > 1)
         lt_report_summary(c->items, c->nitems);
+    status = write_html(c, status);
     for (int i = 0; i < c->nitems && !c->json; i++)
         if (c->items[i].expect < 0)
             fprintf(stderr, "litmus: expectation failed: %s\n", c->items[i].expect_msg);
@@ -534,7 +768,16 @@ int lt_main(int argc, char **argv)
         list_catalog();
         return 0;
     }
-    int nfiles = argc - optind;
+    struct names names = {0};
+    for (int i = optind; i < argc; i++) {
+        if (expand_arg(&names, argv[i]) != 0) {
+            free_names(&names);
+            return 2;
+        }
+        if (argv[i][0] == '@' || is_dir(argv[i]))
+            c.summary_only = true; /* many files: one table */
+    }
+    int nfiles = names.n;
     if (nfiles == 0 && !c.catalog)
         return bad_usage("no tests: name FILE.litmus files, catalog tests, or --catalog");
     if (!c.seed_given)
@@ -554,18 +797,20 @@ int lt_main(int argc, char **argv)
         }
         free(cat);
     }
-    for (int i = optind; i < argc; i++)
-        add_item(&c.items[c.nitems++], argv[i]);
+    for (int i = 0; i < names.n; i++)
+        add_item(&c.items[c.nitems++], names.v[i]);
 
     int status = 0;
     for (int i = 0; i < c.nitems; i++) {
         if (!c.items[i].test) {
             if (!c.json)
                 fprintf(stderr, "litmus: %s\n", c.items[i].error);
-            status = 2;
+            status = status == 1 ? 1 : 2;
         }
     }
-    if (c.explain) {
+    if (c.graph_dir) {
+        status = graph_items(&c, status);
+    } else if (c.explain) {
         status = explain_items(&c, status);
     } else if (c.model_only) {
         for (int i = 0; i < c.nitems; i++)
@@ -576,5 +821,6 @@ int lt_main(int argc, char **argv)
         status = run_items(&c, status);
     }
     free_items(&c);
+    free_names(&names);
     return status;
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "litmus/mapping.h"
 #include "litmus/model.h"
 
 enum { MAX_VALUES = 16, MAX_PATHS = 4096, MAX_TEV = LT_REL_MAX, MAX_INSNS = 512 };
@@ -124,31 +125,40 @@ struct runner {
 struct tstate {
     int pc;
     int regs[LT_MAX_REGS];
-    uint64_t taint[LT_MAX_REGS];
-    uint64_t ctrl;
+    int ev_of_id[LT_MAX_ACCESSES];  /* the read event (path index) of each access id run so far, or -1 */
     struct path path;
 };
 
-static int eval(const struct lt_expr *e, const struct tstate *st, uint64_t *taint)
+static int eval(const struct lt_expr *e, const struct tstate *st)
 {
     switch (e->kind) {
     case LT_E_CONST: return e->value;
-    case LT_E_REG:
-        *taint |= st->taint[e->reg];
-        return st->regs[e->reg];
+    case LT_E_REG: return st->regs[e->reg];
+    case LT_E_ADDR: return LT_PTR(e->var);
+    case LT_E_COND: return eval(e->a, st) ? eval(e->b, st) : eval(e->c, st);
     case LT_E_UNARY: {
-        int a = eval(e->a, st, taint);
+        int a = eval(e->a, st);
         if (e->op == '-')
             return (int)(0u - (unsigned)a);
         return e->op == '!' ? !a : ~a;
     }
     case LT_E_BINARY: break;
     }
-    int a = eval(e->a, st, taint), b = eval(e->b, st, taint);
+    int a = eval(e->a, st);
+    if (e->op == LT_OP('&', '&') && !a)
+        return 0;
+    if (e->op == LT_OP('|', '|') && a)
+        return 1;
+    int b = eval(e->b, st);
+    unsigned ua = (unsigned)a, ub = (unsigned)b;
     switch (e->op) {
-    case '+': return (int)((unsigned)a + (unsigned)b);
-    case '-': return (int)((unsigned)a - (unsigned)b);
-    case '*': return (int)((unsigned)a * (unsigned)b);
+    case '+': return (int)(ua + ub);
+    case '-': return (int)(ua - ub);
+    case '*': return (int)(ua * ub);
+    case '/': return b == 0 || (a == INT32_MIN && b == -1) ? 0 : a / b;
+    case '%': return b == 0 || (a == INT32_MIN && b == -1) ? 0 : a % b;
+    case LT_OP('<', '<'): return (int)(ua << (ub & 31));
+    case LT_OP('>', '>'): return a >> (ub & 31);
     case '&': return a & b;
     case '|': return a | b;
     case '^': return a ^ b;
@@ -164,62 +174,73 @@ static int eval(const struct lt_expr *e, const struct tstate *st, uint64_t *tain
     return 0;
 }
 
-/* The annotation herd7 would print in brackets, and the kernel tags. */
+/* The annotation herd7 would print in brackets for a C11 access. */
 static const char *mo_short(enum lt_mo mo)
 {
     static const char *const names[] = {"rlx", "acq", "rel", "acq_rel", "sc"};
     return names[mo];
 }
 
-static void annotate(const struct lt_stmt *s, enum lt_xkind kind, struct lt_xev *x)
+/* One half of an access's C11 order: acquire belongs to the read, release to the write. */
+static enum lt_mo half_mo(enum lt_mo mo, enum lt_xkind kind, bool rmw)
 {
-    x->mo = s->mo;
-    x->atomic = true;
-    const char *ann = mo_short(s->mo);
-    unsigned tags = 0;
-    switch (s->prim) {
-    case LT_P_READ_ONCE:
-    case LT_P_WRITE_ONCE: tags = LT_TAG_ONCE; ann = "once"; break;
-    case LT_P_LOAD_ACQUIRE: tags = LT_TAG_ACQUIRE; ann = "acquire"; break;
-    case LT_P_STORE_RELEASE: tags = LT_TAG_RELEASE; ann = "release"; break;
-    case LT_P_XCHG:
-    case LT_P_CMPXCHG:
-        tags = s->mo == LT_SEQ_CST ? LT_TAG_MB : s->mo == LT_ACQUIRE ? LT_TAG_ACQUIRE
-             : s->mo == LT_RELEASE ? LT_TAG_RELEASE : LT_TAG_ONCE;
-        ann = s->mo == LT_SEQ_CST ? "mb" : s->mo == LT_ACQUIRE ? "acquire" : s->mo == LT_RELEASE ? "release" : "once";
-        /* The kernel orders an xchg_acquire's read and an xchg_release's write only. */
-        if (kind == LT_X_WRITE && (tags & LT_TAG_ACQUIRE))
-            tags = LT_TAG_ONCE;
-        if (kind == LT_X_READ && (tags & LT_TAG_RELEASE))
-            tags = LT_TAG_ONCE;
-        break;
-    case LT_P_SMP_MB: tags = LT_TAG_MB; ann = "mb"; break;
-    case LT_P_SMP_RMB: tags = LT_TAG_RMB; ann = "rmb"; break;
-    case LT_P_SMP_WMB: tags = LT_TAG_WMB; ann = "wmb"; break;
-    case LT_P_BARRIER:
-        tags = LT_TAG_BARRIER;
-        ann = "barrier";
-        x->mo = LT_RELAXED; /* a compiler barrier: no ordering between CPUs */
-        break;
-    default:
-        tags = s->mo == LT_ACQUIRE ? LT_TAG_ACQUIRE : s->mo == LT_RELEASE ? LT_TAG_RELEASE
-             : s->mo == LT_ACQ_REL ? LT_TAG_ACQUIRE | LT_TAG_RELEASE : s->mo == LT_SEQ_CST ? LT_TAG_SC : LT_TAG_ONCE;
-        if (s->mo == LT_SEQ_CST && kind == LT_X_FENCE)
-            tags |= LT_TAG_MB;
-        break;
-    }
-    /* An RMW's two halves: acquire belongs to the read, release to the write. */
-    if (kind == LT_X_READ && s->kind == LT_S_RMW)
-        x->mo = s->mo == LT_RELEASE ? LT_RELAXED : s->mo == LT_ACQ_REL ? LT_ACQUIRE : s->mo;
-    if (kind == LT_X_WRITE && s->kind == LT_S_RMW)
-        x->mo = s->mo == LT_ACQUIRE ? LT_RELAXED : s->mo == LT_ACQ_REL ? LT_RELEASE : s->mo;
-    if (s->mo == LT_SEQ_CST)
-        tags |= LT_TAG_SC;
-    x->tags = tags;
-    snprintf(x->label, sizeof x->label, "%s", ann);
+    if (!rmw)
+        return mo;
+    if (kind == LT_X_READ)
+        return mo == LT_RELEASE ? LT_RELAXED : mo == LT_ACQ_REL ? LT_ACQUIRE : mo;
+    return mo == LT_ACQUIRE ? LT_RELAXED : mo == LT_ACQ_REL ? LT_RELEASE : mo;
 }
 
-static struct tev *new_event(struct runner *r, struct tstate *st, enum lt_xkind kind, const struct lt_stmt *s)
+/* The kernel tags of an access from its annotation (a C11 access: from its order). */
+static unsigned ann_tags(enum lt_ann ann, enum lt_mo mo, enum lt_xkind kind)
+{
+    switch (ann) {
+    case LT_ANN_PLAIN: return LT_TAG_PLAIN;
+    case LT_ANN_ONCE: return LT_TAG_ONCE;
+    case LT_ANN_ACQUIRE: return kind == LT_X_READ ? LT_TAG_ACQUIRE : LT_TAG_ONCE;
+    case LT_ANN_RELEASE: return kind == LT_X_WRITE ? LT_TAG_RELEASE : LT_TAG_ONCE;
+    case LT_ANN_MB: return LT_TAG_MB;
+    case LT_ANN_NORETURN: return LT_TAG_NORETURN | LT_TAG_ONCE;
+    case LT_ANN_C11: break;
+    }
+    unsigned t = mo == LT_ACQUIRE ? LT_TAG_ACQUIRE : mo == LT_RELEASE ? LT_TAG_RELEASE
+               : mo == LT_ACQ_REL ? LT_TAG_ACQUIRE | LT_TAG_RELEASE : mo == LT_SEQ_CST ? LT_TAG_SC : LT_TAG_ONCE;
+    if (kind == LT_X_FENCE && mo == LT_SEQ_CST)
+        t |= LT_TAG_MB;
+    return t;
+}
+
+static void fence_annotate(const struct lt_stmt *s, struct lt_xev *x)
+{
+    x->mo = s->mo;
+    unsigned t = 0;
+    const char *name = lt_fence_name(s->fence);
+    switch (s->fence) {
+    case LT_F_MB: t = LT_TAG_MB; break;
+    case LT_F_RMB: t = LT_TAG_RMB; break;
+    case LT_F_WMB: t = LT_TAG_WMB; break;
+    case LT_F_BEFORE_ATOMIC: t = LT_TAG_BEFORE_ATOMIC; break;
+    case LT_F_AFTER_ATOMIC: t = LT_TAG_AFTER_ATOMIC; break;
+    case LT_F_AFTER_SPINLOCK: t = LT_TAG_AFTER_SPINLOCK; break;
+    case LT_F_AFTER_UNLOCK_LOCK: t = LT_TAG_AFTER_UNLOCK_LOCK; break;
+    case LT_F_AFTER_SRCU_UNLOCK: t = LT_TAG_MB; break;
+    case LT_F_BARRIER:
+    case LT_F_C11_SIGNAL:
+        t = LT_TAG_BARRIER;
+        x->mo = LT_RELAXED; /* a compiler barrier orders nothing between threads */
+        name = "barrier";
+        break;
+    case LT_F_C11:
+        t = ann_tags(LT_ANN_C11, s->mo, LT_X_FENCE);
+        name = mo_short(s->mo);
+        break;
+    }
+    x->tags = t;
+    snprintf(x->label, sizeof x->label, "%s", name);
+}
+
+static struct tev *new_event(struct runner *r, struct tstate *st, enum lt_xkind kind, const struct lt_stmt *s,
+                             int loc)
 {
     if (st->path.nev == MAX_TEV) {
         r->overflow = true;
@@ -229,13 +250,56 @@ static struct tev *new_event(struct runner *r, struct tstate *st, enum lt_xkind 
     memset(e, 0, sizeof *e);
     e->x.kind = kind;
     e->x.thread = r->thread;
-    e->x.loc = s->kind == LT_S_FENCE ? -1 : s->var;
+    e->x.loc = loc;
     e->x.line = s->line;
     e->x.stmt = s;
-    e->ctrl = st->ctrl;
+    e->x.atomic = !s->plain;
     e->rmw_read = -1;
-    annotate(s, kind, &e->x);
+    /* dependencies: the parser's access ids, as this path's read events */
+    lt_deps sets[3] = {s->addr_deps, s->data_deps, s->ctrl_deps};
+    uint64_t *out[3] = {&e->addr, &e->data, &e->ctrl};
+    for (int k = 0; k < 3; k++)
+        for (lt_deps d = sets[k]; d; d &= d - 1) {
+            int id = __builtin_ctzll(d);
+            if (id < LT_MAX_ACCESSES && st->ev_of_id[id] >= 0)
+                *out[k] |= (uint64_t)1 << st->ev_of_id[id];
+        }
+    if (kind == LT_X_FENCE) {
+        fence_annotate(s, &e->x);
+        return e;
+    }
+    bool rmw = s->kind == LT_S_RMW;
+    e->x.mo = half_mo(s->mo, kind, rmw);
+    e->x.tags = ann_tags(s->ann, e->x.mo, kind);
+    if (s->ann == LT_ANN_C11 && e->x.mo == LT_SEQ_CST)
+        e->x.tags |= LT_TAG_SC;
+    snprintf(e->x.label, sizeof e->x.label, "%s", s->ann == LT_ANN_C11 ? mo_short(e->x.mo) : lt_ann_name(s->ann));
     return e;
+}
+
+/* A marker event (rcu_read_lock, synchronize_rcu, ...): fence-kind, loc the srcu_struct or -1. */
+static bool marker(struct runner *r, struct tstate *st, const struct lt_stmt *s, unsigned tag, const char *label)
+{
+    struct tev *e = new_event(r, st, LT_X_FENCE, s, s->domain >= 0 ? s->domain : -1);
+    if (!e)
+        return false;
+    e->x.tags = tag;
+    e->x.mo = tag & (LT_TAG_SYNC_RCU | LT_TAG_SYNC_SRCU) ? LT_SEQ_CST : LT_RELAXED;
+    snprintf(e->x.label, sizeof e->x.label, "%s", label);
+    return true;
+}
+
+/* The C11 meaning of a fully ordered kernel RMW puts a seq_cst fence on each side (mapping.h). */
+static bool implicit_fence(struct runner *r, struct tstate *st, const struct lt_stmt *s)
+{
+    struct tev *e = new_event(r, st, LT_X_FENCE, s, -1);
+    if (!e)
+        return false;
+    e->addr = e->data = e->ctrl = 0;
+    e->x.tags = LT_TAG_IMPLICIT;
+    e->x.mo = LT_SEQ_CST;
+    snprintf(e->x.label, sizeof e->x.label, "sc (implicit)");
+    return true;
 }
 
 static void run_from(struct runner *r, struct tstate *st);
@@ -252,50 +316,113 @@ static void finish_path(struct runner *r, struct tstate *st)
     r->paths[r->npaths++] = st->path;
 }
 
-/* The read half of statement s returned value; go on from the next instruction. */
-static void after_read(struct runner *r, struct tstate *st, const struct lt_stmt *s, int value)
+static void set_reg(struct tstate *st, int reg, int value)
 {
-    struct tev *rd = new_event(r, st, LT_X_READ, s);
+    if (reg >= 0)
+        st->regs[reg] = value;
+}
+
+/* The read half of statement s (at variable var) returned value; go on from the next instruction. */
+static void after_read(struct runner *r, struct tstate *st, const struct lt_stmt *s, int var, int value)
+{
+    bool full = s->kind == LT_S_RMW && s->op && s->op->full;
+    int expected = s->kind == LT_S_RMW && s->expected ? eval(s->expected, st) : 0;
+    bool wrote = s->kind == LT_S_RMW && lt_rmw_writes(s, value, expected);
+    /* a fully ordered RMW that writes: its C11 meaning has a seq_cst fence before the read */
+    if (full && wrote && !implicit_fence(r, st, s))
+        return;
+    struct tev *rd = new_event(r, st, LT_X_READ, s, var);
     if (!rd)
         return;
     int ri = st->path.nev - 1;
     rd->x.value = value;
-    rd->x.rmw = s->kind == LT_S_RMW;
-    uint64_t me = (uint64_t)1 << ri;
-    if (s->kind == LT_S_RMW) {
-        bool writes = true;
-        uint64_t dt = 0;
-        if (s->is_cmpxchg) {
-            uint64_t et = 0;
-            writes = eval(s->expected, st, &et) == value;
-            dt |= et;
-            if (!writes) { /* a failed compare-exchange reads with its failure order; the kernel's orders nothing */
-                rd->x.mo = s->mo_fail == LT_RELEASE || s->mo_fail == LT_ACQ_REL ? LT_ACQUIRE : s->mo_fail;
-                if (s->prim == LT_P_CMPXCHG) {
-                    rd->x.tags = LT_TAG_ONCE;
-                    snprintf(rd->x.label, sizeof rd->x.label, "once");
-                }
-            }
+    if (s->id >= 0 && s->id < LT_MAX_ACCESSES)
+        st->ev_of_id[s->id] = ri;
+    bool writes = false;
+    int write = 0;
+    unsigned wtags = 0;
+    switch (s->kind) {
+    case LT_S_LOAD:
+        set_reg(st, s->reg, value);
+        break;
+    case LT_S_ISLOCKED:
+        rd->x.tags = LT_TAG_LOCK_TEST | LT_TAG_ONCE;
+        set_reg(st, s->reg, value != 0);
+        break;
+    case LT_S_LOCK:
+        if (value != 0)
+            return; /* spin_lock waits for a free lock: no execution finishes from here */
+        /* fall through */
+    case LT_S_TRYLOCK:
+        rd->x.rmw = true;
+        if (value != 0) { /* a failed trylock only reads */
+            rd->x.tags = LT_TAG_LOCK_TEST | LT_TAG_ONCE;
+            rd->x.mo = LT_RELAXED;
+            snprintf(rd->x.label, sizeof rd->x.label, "trylock-fail");
+            set_reg(st, s->reg, 0);
+            break;
         }
-        if (writes) {
-            int nv = eval(s->value, st, &dt);
-            struct tev *w = new_event(r, st, LT_X_WRITE, s);
-            if (!w)
-                return;
-            w->x.value = nv;
-            w->x.rmw = true;
-            w->data = dt;
-            w->rmw_read = ri;
-            if (r->written)
-                values_add(r->written, s->var, nv);
+        rd->x.tags = LT_TAG_LOCK | LT_TAG_ACQUIRE;
+        rd->x.mo = LT_ACQUIRE;
+        snprintf(rd->x.label, sizeof rd->x.label, "lock");
+        writes = true;
+        write = 1;
+        wtags = LT_TAG_LOCK;
+        set_reg(st, s->reg, 1);
+        break;
+    case LT_S_RMW: {
+        rd->x.rmw = true;
+        int operand = s->value ? eval(s->value, st) : 0;
+        int nv = lt_rmw_new(s, value, operand);
+        if (wrote) {
+            writes = true;
+            write = nv;
+            wtags = ann_tags(s->ann, half_mo(s->mo, LT_X_WRITE, true), LT_X_WRITE);
+        } else { /* a failed conditional RMW: a read with its failure order */
+            rd->x.mo = s->mo_fail == LT_RELEASE || s->mo_fail == LT_ACQ_REL ? LT_ACQUIRE : s->mo_fail;
+            rd->x.tags = ann_tags(s->ann_fail, rd->x.mo, LT_X_READ);
+            if (s->ann == LT_ANN_C11 && rd->x.mo == LT_SEQ_CST)
+                rd->x.tags |= LT_TAG_SC;
+            snprintf(rd->x.label, sizeof rd->x.label, "%s",
+                     s->ann == LT_ANN_C11 ? mo_short(rd->x.mo) : lt_ann_name(s->ann_fail));
+            if (s->reg_expected >= 0)
+                st->regs[s->reg_expected] = value;
         }
+        set_reg(st, s->reg, lt_rmw_result(s, value, nv, wrote));
+        break;
     }
-    if (s->reg >= 0) {
-        st->regs[s->reg] = value;
-        st->taint[s->reg] = me;
+    default:
+        break;
+    }
+    if (writes) {
+        struct tev *w = new_event(r, st, LT_X_WRITE, s, var);
+        if (!w)
+            return;
+        w->x.value = write;
+        w->x.rmw = true;
+        w->rmw_read = ri;
+        w->x.tags = wtags | (s->ann == LT_ANN_C11 && w->x.mo == LT_SEQ_CST ? LT_TAG_SC : 0);
+        if (s->kind != LT_S_RMW) {
+            w->x.mo = LT_RELAXED;
+            snprintf(w->x.label, sizeof w->x.label, "lock");
+        }
+        if (r->written)
+            values_add(r->written, var, write);
+        if (full && !implicit_fence(r, st, s))
+            return;
     }
     st->pc++;
     run_from(r, st);
+}
+
+/* The variable statement s accesses, or -1 when its address is no variable (the execution is dropped). */
+static int access_var(const struct runner *r, const struct tstate *st, const struct lt_stmt *s)
+{
+    if (s->var >= 0)
+        return s->var;
+    if (!s->addr)
+        return -1;
+    return lt_ptr_var(r->t, eval(s->addr, st));
 }
 
 static void run_from(struct runner *r, struct tstate *st)
@@ -309,49 +436,69 @@ static void run_from(struct runner *r, struct tstate *st)
             continue;
         }
         if (in->kind == I_BRANCH) {
-            uint64_t t = 0;
-            int c = eval(s->value, st, &t);
-            st->ctrl |= t;
-            st->pc = c ? st->pc + 1 : in->target;
+            st->pc = eval(s->value, st) ? st->pc + 1 : in->target;
             continue;
         }
         switch (s->kind) {
-        case LT_S_ASSIGN: {
-            uint64_t t = 0;
-            int v = eval(s->value, st, &t);
-            st->regs[s->reg] = v;
-            st->taint[s->reg] = t;
-            st->pc++;
-            continue;
-        }
+        case LT_S_ASSIGN:
+            set_reg(st, s->reg, eval(s->value, st));
+            break;
         case LT_S_FENCE:
-            if (!new_event(r, st, LT_X_FENCE, s))
+            if (!new_event(r, st, LT_X_FENCE, s, -1))
                 return;
-            st->pc++;
-            continue;
-        case LT_S_STORE: {
-            uint64_t t = 0;
-            int v = eval(s->value, st, &t);
-            struct tev *w = new_event(r, st, LT_X_WRITE, s);
+            break;
+        case LT_S_RCU_LOCK:
+            if (!marker(r, st, s, s->domain >= 0 ? LT_TAG_SRCU_LOCK : LT_TAG_RCU_LOCK,
+                        s->domain >= 0 ? "srcu-lock" : "rcu-lock"))
+                return;
+            set_reg(st, s->reg, 0);
+            break;
+        case LT_S_RCU_UNLOCK:
+            if (!marker(r, st, s, s->domain >= 0 ? LT_TAG_SRCU_UNLOCK : LT_TAG_RCU_UNLOCK,
+                        s->domain >= 0 ? "srcu-unlock" : "rcu-unlock"))
+                return;
+            break;
+        case LT_S_SYNC_RCU:
+            if (!marker(r, st, s, s->domain >= 0 ? LT_TAG_SYNC_SRCU : LT_TAG_SYNC_RCU,
+                        s->domain >= 0 ? "sync-srcu" : "sync-rcu"))
+                return;
+            break;
+        case LT_S_STORE:
+        case LT_S_UNLOCK: {
+            int var = access_var(r, st, s);
+            if (var < 0)
+                return; /* a store through a pointer that points nowhere: no execution */
+            struct tev *w = new_event(r, st, LT_X_WRITE, s, var);
             if (!w)
                 return;
-            w->x.value = v;
-            w->data = t;
+            if (s->kind == LT_S_UNLOCK) {
+                w->x.value = 0;
+                w->x.tags = LT_TAG_UNLOCK | LT_TAG_RELEASE;
+                w->x.mo = LT_RELEASE;
+                snprintf(w->x.label, sizeof w->x.label, "unlock");
+            } else {
+                w->x.value = eval(s->value, st);
+            }
             if (r->written)
-                values_add(r->written, s->var, v);
-            st->pc++;
-            continue;
+                values_add(r->written, var, w->x.value);
+            break;
         }
         case LT_S_LOAD:
-        case LT_S_RMW: {
+        case LT_S_RMW:
+        case LT_S_LOCK:
+        case LT_S_TRYLOCK:
+        case LT_S_ISLOCKED: {
+            int var = access_var(r, st, s);
+            if (var < 0)
+                return;
             /* One continuation per value the location can hold; the state is copied for each. */
-            int nv = r->vals->n[s->var];
+            int nv = r->vals->n[var];
             for (int i = 0; i < nv && !r->overflow; i++) {
                 struct tstate *copy = malloc(sizeof *copy);
                 if (!copy)
                     abort();
                 *copy = *st;
-                after_read(r, copy, s, r->vals->v[s->var][i]);
+                after_read(r, copy, s, var, r->vals->v[var][i]);
                 free(copy);
             }
             return;
@@ -373,6 +520,8 @@ static void run_thread(struct runner *r)
     const struct lt_thread *th = &r->t->threads[r->thread];
     for (int i = 0; i < th->nregs; i++)
         st->regs[i] = th->regs[i].init;
+    for (int i = 0; i < LT_MAX_ACCESSES; i++)
+        st->ev_of_id[i] = -1;
     run_from(r, st);
     free(st);
 }
@@ -425,6 +574,8 @@ static void finish_candidate(struct enumerator *en)
         en->final[k] = last >= 0 ? x->ev[last].value : t->vars[v].init;
     }
     x->final = en->final;
+    if (!lt_filter_pass(t, en->final))
+        return; /* the test's filter drops this final state */
     if (!en->visit(en->ctx, x))
         en->stop = true;
 }
@@ -512,7 +663,7 @@ static void build_candidate(struct enumerator *en)
     bool used[LT_MAX_VARS] = {false};
     for (int k = 0; k < t->nthreads; k++)
         for (int i = 0; i < en->pick[k]->nev; i++)
-            if (en->pick[k]->ev[i].x.loc >= 0)
+            if (en->pick[k]->ev[i].x.loc >= 0 && en->pick[k]->ev[i].x.kind != LT_X_FENCE)
                 used[en->pick[k]->ev[i].x.loc] = true;
     int total = 0;
     for (int v = 0; v < t->nvars; v++)

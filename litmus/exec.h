@@ -69,7 +69,11 @@ enum lt_tag {
     LT_TAG_SYNC_SRCU = 1u << 22,    /* synchronize_srcu */
     LT_TAG_DEREF = 1u << 23,        /* rcu_dereference */
     LT_TAG_ASSIGN_PTR = 1u << 24,   /* rcu_assign_pointer (also RELEASE) */
-    LT_TAG_SC = 1u << 25            /* C11 seq_cst access or fence (also in mo) */
+    LT_TAG_SC = 1u << 25,           /* C11 seq_cst access or fence (also in mo) */
+    /* A fence that only the C11 meaning of a fully ordered kernel RMW adds
+     * (seq_cst fences around it, mapping.h): C11 models read it; kernel and
+     * hardware models skip it, they see the RMW's LT_TAG_MB instead. */
+    LT_TAG_IMPLICIT = 1u << 26
 };
 
 struct lt_xev {
@@ -114,6 +118,8 @@ struct lt_exec {
 struct lt_check {
     const char *axiom;        /* when inconsistent: the axiom that fails ("coherence", "sc", ...) */
     lt_rel culprit;           /* the relation that axiom needs acyclic or irreflexive (for the picture's cycle) */
+    const char *culprit_name; /* how a picture labels the culprit's edges that are not po, rf, co or fr
+                               * ("hb", "psc", "ghb"), or NULL for the axiom's name */
     int race[2];              /* a data race in this execution (two events), or -1, -1; only for models that flag races */
 };
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "litmus/mapping.h"
 #include "litmus/model.h"
 
 /* ---- statements as text ------------------------------------------------------- */
@@ -46,6 +47,10 @@ static void put_expr(struct sbuf *b, const struct lt_thread *th, const struct lt
         return;
     case LT_E_REG:
         put(b, "%s", th->regs[e->reg].name);
+        return;
+    case LT_E_ADDR:
+    case LT_E_COND:
+        put(b, "?");
         return;
     case LT_E_UNARY:
         put(b, "%c", (char)e->op);
@@ -120,6 +125,9 @@ void lt_stmt_text(const struct lt_test *t, int thread, const struct lt_stmt *s, 
         put(&b, "if (");
         put_expr(&b, th, s->value, true);
         put(&b, ")");
+        break;
+    default:
+        put(&b, "%s", s->op ? s->op->name : "?");
         break;
     }
 }

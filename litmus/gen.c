@@ -57,6 +57,10 @@ static void gen_expr(FILE *out, const struct lt_thread *th, const struct lt_expr
     case LT_E_REG:
         fprintf(out, "r_%s", th->regs[e->reg].name);
         return;
+    case LT_E_ADDR:
+    case LT_E_COND:
+        fputs("0 /* not yet */", out);
+        return;
     case LT_E_UNARY:
         if (e->op == '-')
             fputs("(int)(0u - (unsigned)", out);
@@ -144,6 +148,8 @@ static void gen_stmt(FILE *out, const struct lt_test *t, const struct lt_thread 
         }
         fputs("}\n", out);
         return;
+    default:
+        break;
     }
     fprintf(out, " /* line %d */\n", s->line);
 }

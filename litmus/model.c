@@ -120,6 +120,8 @@ static void lower_stmt(struct code *c, const struct lt_stmt *s)
     case LT_S_IF:
         lower_if(c, s);
         break;
+    default:
+        break;
     }
 }
 
@@ -196,6 +198,8 @@ static int eval(const struct lt_expr *e, const int *regs)
     switch (e->kind) {
     case LT_E_CONST: return e->value;
     case LT_E_REG: return regs[e->reg];
+    case LT_E_ADDR: return LT_PTR(e->var);
+    case LT_E_COND: return eval(e->a, regs) ? eval(e->b, regs) : eval(e->c, regs);
     case LT_E_UNARY: {
         int a = eval(e->a, regs);
         if (e->op == '-')

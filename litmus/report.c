@@ -253,28 +253,25 @@ void lt_report_lesson(const struct lt_item *it, char *buf, size_t size)
     else if (c11 && c11->reachable && sc && !sc->reachable)
         SAY("Lesson: C11 allows %s, like x86: only sequential consistency forbids it. ", what);
     if (c11 || arm || lkmm) {
-        const char *allow[LT_MAX_MODELS], *forbid[LT_MAX_MODELS];
-        int na = 0, nf = 0;
+        /* Which hardware (and the kernel's model) can show it, from the models that decided. */
         const struct lt_verdict *hw[3] = {tso, arm, lkmm};
-        const char *hwname[3] = {"x86", "ARMv8", "the Linux kernel's model (every CPU Linux runs on)"};
-        for (int i = 0; i < 3; i++) {
-            if (!hw[i])
-                continue;
-            if (hw[i]->reachable)
-                allow[na++] = hwname[i];
-            else
-                forbid[nf++] = hwname[i];
+        const char *hwname[3] = {"x86", "ARMv8", "the Linux kernel's model"};
+        int nallow = 0, nforbid = 0;
+        for (int i = 0; i < 3; i++)
+            if (hw[i])
+                hw[i]->reachable ? nallow++ : nforbid++;
+        if (nallow) {
+            SAY("Allowed on:");
+            for (int i = 0, k = 0; i < 3; i++)
+                if (hw[i] && hw[i]->reachable)
+                    SAY("%s %s", k++ ? "," : "", hwname[i]);
+            SAY(nforbid ? "; " : ".");
         }
-        if (na) {
-            SAY("Can show it:");
-            for (int i = 0; i < na; i++)
-                SAY("%s %s", i ? "," : "", allow[i]);
-            SAY(". ");
-        }
-        if (nf) {
-            SAY("Never shows it:");
-            for (int i = 0; i < nf; i++)
-                SAY("%s %s", i ? "," : "", forbid[i]);
+        if (nforbid) {
+            SAY("%s on:", nallow ? "forbidden" : "Forbidden");
+            for (int i = 0, k = 0; i < 3; i++)
+                if (hw[i] && !hw[i]->reachable)
+                    SAY("%s %s", k++ ? "," : "", hwname[i]);
             SAY(".");
         }
     }

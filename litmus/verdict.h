@@ -21,6 +21,7 @@ struct lt_item {
     const char *arg;          /* as named on the command line */
     char *path;
     char *source;             /* owned text, NULL for a catalog entry */
+    const char *text;         /* the test's text (source, or the catalog's copy) */
     struct lt_test *test;
     const lt_thread_fn *fns;
     int lib_index;            /* position among the tests compiled on the fly, or -1 */

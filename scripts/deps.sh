@@ -67,6 +67,7 @@ EOF
         ;;
     browser) cat <<'EOF'
 chromium            headless browser that screenshots the litmus HTML pages
+graphviz            dot: the SVG execution graphs in the pages (litmus --graph, --html)
 EOF
         ;;
     *) echo "deps.sh: unknown group '$1' (groups: build test bench ci arm64 browser)" >&2

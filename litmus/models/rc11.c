@@ -113,6 +113,7 @@ static bool rc11_consistent(const struct lt_exec *x, struct lt_check *why)
     lt_rel coh = lt_seq(hb, lt_opt(eco, x->all));
     if (!lt_irreflexive(coh)) {
         why->axiom = "coherence: hb;eco? irreflexive";
+        why->culprit_name = "hb";
         why->culprit = lt_union(hb, lt_union3(x->rf, x->co, x->fr));
         return false;
     }
@@ -124,6 +125,7 @@ static bool rc11_consistent(const struct lt_exec *x, struct lt_check *why)
     lt_rel psc = partial_sc(x, &m, hb, eco);
     if (!lt_acyclic(psc)) {
         why->axiom = "sc: acyclic(psc)";
+        why->culprit_name = "psc";
         why->culprit = psc;
         return false;
     }

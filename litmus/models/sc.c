@@ -24,12 +24,14 @@ static bool sc_consistent(const struct lt_exec *x, struct lt_check *why)
 {
     if (!lt_is_empty(lt_inter(x->rmw, lt_seq(x->fr, x->co)))) {
         why->axiom = "atomicity";
+        why->culprit_name = "rmw";
         why->culprit = lt_union(x->rmw, lt_seq(x->fr, x->co));
         return false;
     }
     lt_rel order = lt_union(lt_union(x->po, x->rf), lt_union(x->co, x->fr));
     if (!lt_acyclic(order)) {
         why->axiom = "sc: acyclic(po | rf | co | fr)";
+        why->culprit_name = "sc";
         why->culprit = order;
         return false;
     }

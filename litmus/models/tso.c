@@ -13,7 +13,9 @@
  *   tso:       ppo ∪ fenced ∪ rfe ∪ co ∪ fr is acyclic, where
  *     ppo    = po minus the (store, later load) pairs: what the buffer keeps;
  *     fenced = the (store, later load) pairs the buffer cannot reorder:
- *              an MFENCE between them (smp_mb, a seq_cst fence), a locked
+ *              an MFENCE between them (smp_mb, a seq_cst fence: the
+ *              events tagged LT_TAG_MB; smp_mb__before_atomic and friends
+ *              emit nothing on x86, their RMW is the barrier), a locked
  *              instruction on either side (every RMW on x86, a failed
  *              cmpxchg too), or a seq_cst store (compiled to XCHG, or MOV
  *              then MFENCE);
@@ -40,7 +42,7 @@ static lt_set mfences(const struct lt_exec *x)
 {
     lt_set s = 0;
     for (int e = 0; e < x->n; e++)
-        if (x->ev[e].kind == LT_X_FENCE && x->ev[e].mo == LT_SEQ_CST)
+        if (x->ev[e].kind == LT_X_FENCE && (x->ev[e].tags & LT_TAG_MB))
             s |= lt_bit(e);
     return s;
 }
@@ -80,6 +82,7 @@ static bool tso_consistent(const struct lt_exec *x, struct lt_check *why)
     lt_rel ghb = lt_union(lt_union3(ppo, fenced, rfe), lt_union(x->co, x->fr));
     if (!lt_acyclic(ghb)) {
         why->axiom = "tso: acyclic(ppo | fenced | rfe | co | fr)";
+        why->culprit_name = "fenced";
         why->culprit = ghb;
         return false;
     }

@@ -87,6 +87,12 @@ static void truncated_files_never_crash_the_parser(void **state)
 static const char *const catalog_names[] = {
     "SB", "SB+mfences", "SB+xchgs", "SB+scs", "SB+relacqs", "SB+rfi-pos", "R", "MP", "MP+wmb+rmb",
     "MP+relacq", "LB", "S", "2+2W", "WRC", "IRIW", "CoRR", "CoRW", "CoWR", "CoWW",
+    /* C11 twins of the shapes: relaxed, release/acquire, seq_cst, fences (C11: keys) */
+    "2+2W+fence-sc", "2+2W+rel", "2+2W+rlx", "2+2W+sc", "IRIW+fence-sc", "IRIW+rel-acq", "IRIW+rlx",
+    "IRIW+sc", "LB+fence-rel-acq", "LB+rel-acq", "LB+rlx", "LB+sc", "MP+fence-rel-acq", "MP+rel-acq",
+    "MP+rlx", "MP+sc", "R+fence-sc", "R+rel-acq", "R+rlx", "R+sc", "S+fence-rel-acq", "S+rel-acq",
+    "S+rlx", "S+sc", "SB+fence-sc", "SB+rel-acq", "SB+rlx", "WRC+fence-rel-acq", "WRC+rel-acq",
+    "WRC+rlx", "WRC+sc",
 };
 
 /* The catalog holds the tests the issue asks for, each with its header keys. */
