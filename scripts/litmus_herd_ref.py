@@ -26,10 +26,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 
-def herd_cmd(prefix, model, path):
+def herd_cmd(prefix, model, path, lkmm_dir=None):
     herd = os.path.join(prefix, "bin", "herd7")
     if model == "lkmm":
-        lk = os.path.join(prefix, "lkmm")
+        lk = lkmm_dir or os.path.join(prefix, "lkmm")
         return [herd, "-I", lk, "-conf", os.path.join(lk, "linux-kernel.cfg"), path]
     return [herd, "-model", model + ".cat", path]
 
@@ -81,7 +81,7 @@ def parse_output(out):
 
 
 def run_one(args, path):
-    cmd = ["nice", "-n", "10", "timeout", str(args.timeout)] + herd_cmd(args.herd, args.model, path)
+    cmd = ["nice", "-n", "10", "timeout", str(args.timeout)] + herd_cmd(args.herd, args.model, path, args.lkmm_dir)
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout + 5)
     except subprocess.TimeoutExpired:
@@ -114,6 +114,7 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--timeout", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--lkmm-dir", help="folder with the LKMM .cat/.bell/.def/.cfg files (default PREFIX/lkmm)")
     ap.add_argument("--regmap", help="a REGMAP file of litmus_to_aarch64.py: report states in the C test's names")
     ap.add_argument("out")
     ap.add_argument("tests", nargs="+")

@@ -3,9 +3,10 @@
  * Alglave, Maranget, McKenney, Parri, Stern, "Frightening small children and
  * disconcerting grown-ups: concurrency in the Linux kernel", ASPLOS 2018, and
  * the kernel's tools/memory-model/Documentation/explanation.txt (Stern), in
- * this project's words.  The version followed is the one herd7 7.58 ships
- * (locks through "po-unlock-rf-lock-po", RCU and SRCU through rcu-order,
- * the plain-access rules of 2019), so that verdicts can be checked against it.
+ * this project's words.  The version followed is the kernel's current one
+ * (tools/memory-model: an unlock then a lock in the same thread orders like
+ * one read from the other, RCU and SRCU through rcu-order, the plain-access
+ * rules), so that verdicts can be checked against herd7 running it.
  *
  * Vocabulary.  A *marked* access is one the kernel annotates (READ_ONCE,
  * WRITE_ONCE, acquire/release, atomics, lock operations) and every non-access
@@ -24,11 +25,11 @@
  *   deps     an address dependency to anything; a data or control dependency to
  *            a write; a dependency to a marked write that the same thread reads
  *            back (rfi); a write overwritten (co or fr) in the same thread;
- *   locks    an unlock read by the next lock of the same thread.
+ *   locks    an unlock, then a lock in the same thread (of any lock).
  * Propagation:
  *   cumul-fence  the fences that make writes propagate in order: a strong fence
  *            or a release, each also covering a write the thread read before it
- *            (A-cumulativity); smp_wmb; an unlock read by a lock;
+ *            (A-cumulativity); smp_wmb; an unlock followed by a lock (po or rf);
  *   prop     a write (or a write overwritten by one) that reaches another
  *            thread through those fences, then possibly read there;
  *   hb       happens-before: ppo, reads from another thread, and prop within
@@ -308,7 +309,11 @@ static bool lkmm_consistent(const struct lt_exec *x, struct lt_check *why)
     lt_set r4rmb = k.R & ~k.noret;
     lt_rel acq_po = only(k.acq, po, k.M);
     lt_rel po_rel = only(k.M, po, k.rel);
-    lt_rel unlock_lock = lt_seq(lt_seq(lt_seq(po, lt_id(k.ul)), lt_seq(k.rf, lt_id(k.lkr))), po);
+    /* An unlock followed by a lock, in the same thread or reading from it:
+     * everything before the unlock is ordered before everything after the
+     * lock (po-unlock-lock-po; the kernel's locks are RCtso). */
+    lt_rel ul_then_lock = lt_union(po, k.rf);
+    lt_rel unlock_lock = lt_seq(lt_seq(lt_seq(po, lt_id(k.ul)), lt_seq(ul_then_lock, lt_id(k.lkr))), po);
     lt_rel rmb = only(r4rmb, fencerel(&k, k.f_rmb), r4rmb);
     lt_rel wmb = only(k.W, fencerel(&k, k.f_wmb), k.W);
     lt_rel mb = full_mb(&k);
@@ -389,7 +394,7 @@ static bool lkmm_consistent(const struct lt_exec *x, struct lt_check *why)
     lt_rel ww_ok = lt_inter(ww_vis, lt_union(lt_cross(Mk, k.W), rw_xbs));
     ww_ok = lt_inter(ww_ok, lt_union(lt_cross(k.W, Mk), wr_vis));
     lt_rel race = lt_minus(lt_inter(pre_race, k.co), ww_ok);
-    race = lt_union(race, lt_minus(lt_inter(pre_race, lt_seq(opt(&k, k.co), k.rf)), wr_vis));
+    race = lt_union(race, lt_minus(lt_minus(lt_inter(pre_race, lt_seq(opt(&k, k.co), k.rf)), wr_vis), lt_inv(rw_xbs)));
     race = lt_union(race, lt_minus(lt_inter(pre_race, k.fr), rw_xbs));
     int a, b;
     if (first_pair(race, &a, &b)) {
