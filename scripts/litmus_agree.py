@@ -21,16 +21,21 @@ below --min-agree (default 99), or with --strict when any decided test disagrees
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 
 
-def mem_states(doc, model):
+def mem_states(doc, model, keys=None):
+    """memlab's allowed states, projected on keys (herd7 lists only the
+    condition's and `locations` observables; memlab adds the filter's)."""
     out = set()
     for s in doc.get("states", []):
         if s.get(model):
-            vals = s.get("values", {})
-            out.add(";".join(f"{k.strip('[]')}={v}" for k, v in sorted(vals.items())))
+            vals = {k.strip("[]"): v for k, v in s.get("values", {}).items()}
+            if keys and keys <= set(vals):
+                vals = {k: v for k, v in vals.items() if k in keys}
+            out.add(";".join(f"{k}={v}" for k, v in sorted(vals.items())))
     return out
 
 
@@ -43,6 +48,17 @@ def observation(doc, model):
             else:
                 neg += 1
     return "Never" if pos == 0 else "Always" if neg == 0 else "Sometimes"
+
+
+def srcu_registers(path):
+    """'T:reg' of every register assigned by srcu_read_lock()."""
+    out = set()
+    with open(path, errors="replace") as f:
+        text = f.read()
+    for m in re.finditer(r"^\s*P(\d+)\s*\(.*?^\}", text, flags=re.S | re.M):
+        for r in re.findall(r"(\w+)\s*=\s*srcu_read_lock\s*\(", m.group(0)):
+            out.add(f"{m.group(1)}:{r}")
+    return out
 
 
 def run_memlab(binary, model, path, timeout):
@@ -84,8 +100,17 @@ def main():
     with open(args.ref) as f:
         for line in f:
             path, status, obs, flags, states = (line.rstrip("\n").split("\t") + [""] * 5)[:5]
-            if status == "ok":
-                rows.append((path, obs, flags, set(s for s in states.split(" | ") if s)))
+            st = set(s for s in states.split(" | ") if s)
+            # herd7 found no execution, or printed symbolic (out-of-thin-air) values: nothing to compare
+            if status == "ok" and st and not re.search(r"=S\d", states):
+                rows.append((path, obs, flags, st))
+    if args.model == "lkmm":
+        # herd7's kernel model gives C11 atomics no meaning of their own (it reads them
+        # as plain accesses): those tests are compared under C11 (rc11), not here.
+        def c11(path):
+            with open(os.path.join(base, path), errors="replace") as f:
+                return re.search(r"memory_order_|atomic_int\b|_explicit\(", f.read())
+        rows = [r for r in rows if not c11(r[0])]
     if args.sample and len(rows) > args.sample:
         step = len(rows) / args.sample
         rows = [rows[int(i * step)] for i in range(args.sample)]
@@ -97,7 +122,13 @@ def main():
         kind = status
         detail = msg
         if status == "ok":
-            mstates = mem_states(m, args.model)
+            keys = set(kv.split("=")[0] for kv in next(iter(hstates)).split(";"))
+            # srcu_read_lock() returns an index whose value herd7 makes up (906, 2703):
+            # the registers that hold one are left out on both sides.
+            srcu = srcu_registers(os.path.join(base, path))
+            keys -= srcu
+            hstates = set(";".join(kv for kv in st.split(";") if kv.split("=")[0] not in srcu) for st in hstates)
+            mstates = mem_states(m, args.model, keys)
             mobs = observation(m, args.model)
             if mstates == hstates and mobs == hobs:
                 kind = "agree"
