@@ -389,6 +389,9 @@ def main():
         except Untranslatable as e:
             skipped.append(f"{os.path.basename(path)}\t{e}")
             continue
+        except (IndexError, ValueError, KeyError, StopIteration) as e:
+            skipped.append(f"{os.path.basename(path)}\ta construct this translator does not read ({type(e).__name__})")
+            continue
         fname = os.path.basename(path)
         with open(os.path.join(outdir, fname), "w") as f:
             f.write(asm)
