@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """litmus_to_aarch64.py: translate C litmus tests into AArch64 litmus tests.
 
-    litmus_to_aarch64.py [--mapping litmus/mapping.c] OUTDIR TEST.litmus...
+    litmus_to_aarch64.py [--mapping litmus/mapping.c] [--check] OUTDIR TEST.litmus...
+
+--check writes nothing: it translates again and fails when OUTDIR differs (a test
+added to the catalog, or a changed row of the table, without new translations).
 
 Each C test becomes OUTDIR/NAME.litmus in herd7's AArch64 dialect, compiled by
 the AArch64 column of memlab's one operation table (litmus/mapping.c): the
@@ -371,14 +374,40 @@ def translate(text, mapping):
     return name, "\n".join(out) + "\n", regmap
 
 
+def check_dir(outdir, tests, mapping_path):
+    """--check: the committed translations are what the table gives today."""
+    import filecmp
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, __file__, "--mapping", mapping_path, tmp] + tests, check=True,
+                       stdout=subprocess.DEVNULL)
+        names = sorted(set(os.listdir(tmp)) | set(n for n in os.listdir(outdir) if n.endswith(".litmus")
+                                                 or n in ("@all", "REGMAP", "NOT-TRANSLATED")))
+        bad = [n for n in names if not (os.path.exists(os.path.join(outdir, n)) and os.path.exists(os.path.join(tmp, n))
+                                        and filecmp.cmp(os.path.join(outdir, n), os.path.join(tmp, n), shallow=False))]
+    if bad:
+        print(f"litmus_to_aarch64: {outdir} is out of date with the catalog or mapping.c: {' '.join(bad[:8])}"
+              f"{' ...' if len(bad) > 8 else ''}; regenerate it and herd7's verdicts (litmus/corpora/README.md)")
+        return 1
+    print(f"litmus_to_aarch64: {outdir} matches the catalog and mapping.c ({len(names)} files)")
+    return 0
+
+
 def main():
     args = sys.argv[1:]
     mapping_path = "litmus/mapping.c"
-    if args[:1] == ["--mapping"]:
-        mapping_path, args = args[1], args[2:]
+    check = False
+    while args[:1] in (["--mapping"], ["--check"]):
+        if args[0] == "--check":
+            check, args = True, args[1:]
+        else:
+            mapping_path, args = args[1], args[2:]
     if len(args) < 2:
         sys.exit(__doc__)
     outdir, tests = args[0], args[1:]
+    if check:
+        sys.exit(check_dir(outdir, tests, mapping_path))
     os.makedirs(outdir, exist_ok=True)
     mapping = read_mapping(mapping_path)
     written, skipped, regmaps = [], [], []
