@@ -50,7 +50,8 @@ def split_args(s):
 
 
 def strip_comments(text):
-    text = re.sub(r"\(\*.*?\*\)", "", text, flags=re.S)
+    # "(*" opens a comment only before white space: WRITE_ONCE(*x, 1) is code
+    text = re.sub(r"\(\*(?=\s).*?\*\)", "", text, flags=re.S)
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     return re.sub(r"//[^\n]*", "", text)
 
@@ -72,7 +73,9 @@ class Thread:
     def loc(self, expr):
         name = expr.strip().lstrip("*&").strip()
         if name not in self.loc_reg:
-            raise Untranslatable(f"P{self.tid}: location '{expr}' is not a parameter")
+            if not re.fullmatch(r"[A-Za-z_]\w*", name) or name in self.val_reg:
+                raise Untranslatable(f"P{self.tid}: location '{expr}' (a pointer held in a register)")
+            self.loc_reg[name] = 10 + len(self.loc_reg)
         return f"X{self.loc_reg[name]}"
 
     def reg(self, name):
@@ -90,7 +93,7 @@ class Thread:
             return t
         if re.fullmatch(r"[A-Za-z_]\w*", expr) and expr in self.val_reg:
             return self.reg(expr)
-        raise Untranslatable(f"P{self.tid}: value '{expr}'")
+        raise Untranslatable(f"P{self.tid}: value '{expr}' (pointers as values are not translated)")
 
 
 def load_insn(kind):
@@ -194,6 +197,16 @@ def translate_call(th, lhs, fn, args):
         if lhs and not m.group(4):
             th.code.append(f"ADD {th.reg(lhs)},{old},{v}")
         return fn, "ldadd"
+    m = re.fullmatch(r"(atomic_)?cmpxchg(_relaxed|_acquire|_release)?", fn)
+    if m:
+        kind = KERNEL_RMW_ORDER[m.group(2) or ""]
+        insn = "CAS" + rmw_suffix(kind)
+        expect = th.value(args[1])
+        old = th.reg(lhs) if lhs else f"W{th.next_tmp + 5}"
+        th.code.append(f"MOV {old},{expect}")
+        new = th.value(args[2])
+        th.code.append(f"{insn} {old},{new},[{th.loc(args[0])}]")
+        return fn, "cas"
     if fn in ("spin_lock", "spin_unlock", "spin_trylock", "spin_is_locked"):
         raise Untranslatable("spinlocks: aarch64.cat has no lock primitive (a kernel spinlock is a loop)")
     if fn.startswith(("rcu_read_", "synchronize_", "srcu_", "call_rcu")):
@@ -206,6 +219,10 @@ def translate_stmt(th, stmt):
     if not stmt:
         return []
     if re.fullmatch(r"(int|long|unsigned|intptr_t|uintptr_t)\s+[A-Za-z_]\w*(\s*,\s*[A-Za-z_]\w*)*", stmt):
+        return []
+    m = re.fullmatch(r"(?:int\s+)?([A-Za-z_]\w*)\s*=\s*(-?\d+)", stmt)
+    if m:
+        th.code.append(f"MOV {th.reg(m.group(1))},#{m.group(2)}")
         return []
     m = re.fullmatch(r"(?:int\s+)?([A-Za-z_]\w*)\s*=\s*(\w+)\s*\((.*)\)", stmt, flags=re.S)
     if m:
@@ -250,16 +267,18 @@ def translate_body(th, body):
             else:
                 e = rest.index(";") + 1
                 inner, after = rest[:e], rest[e:]
-            cm = re.fullmatch(r"([A-Za-z_]\w*)\s*(==|!=)\s*(-?\d+)|([A-Za-z_]\w*)", cond)
-            if not cm or (cm.group(1) or cm.group(4)) not in th.val_reg:
+            cm = re.fullmatch(r"([A-Za-z_]\w*)\s*(==|!=|>=|<=|>|<)\s*(-?\d+)|(!?)\s*([A-Za-z_]\w*)", cond)
+            if not cm or (cm.group(1) or cm.group(5)) not in th.val_reg:
                 raise Untranslatable(f"P{th.tid}: condition '{cond}'")
             th.labels += 1
             label = f"LC{th.tid}{th.labels}"
-            if cm.group(4):
-                th.code.append(f"CBZ {th.reg(cm.group(4))},{label}")
+            if cm.group(5):
+                th.code.append(f"{'CBNZ' if cm.group(4) else 'CBZ'} {th.reg(cm.group(5))},{label}")
             else:
+                # branch over the body when the condition is false (signed comparisons)
+                skip = {"==": "NE", "!=": "EQ", ">=": "LT", "<=": "GT", ">": "LE", "<": "GE"}[cm.group(2)]
                 th.code.append(f"CMP {th.reg(cm.group(1))},#{cm.group(3)}")
-                th.code.append(f"B.{'NE' if cm.group(2) == '==' else 'EQ'} {label}")
+                th.code.append(f"B.{skip} {label}")
             used += translate_body(th, inner)
             th.code.append(f"{label}:")
             body = after
