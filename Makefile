@@ -154,13 +154,13 @@ CORPORA := litmus/corpora
 AGREE = /usr/bin/python3 scripts/litmus_agree.py --bin $(BUILD)/bin/litmus --known $(CORPORA)/known-disagreements.tsv
 CORPORA_REFS := $(sort $(wildcard $(CORPORA)/ref/*.tsv))
 # A ref file NAME.MODEL.tsv holds herd7's verdicts for the tests under $(CORPORA)/NAME.
-corpus_model = $(subst rc11,c11,$(word 2,$(subst ., ,$(notdir $(1)))))
+corpus_model = $(subst aarch64,armv8,$(subst rc11,c11,$(word 2,$(subst ., ,$(notdir $(1))))))
 corpus_base = $(if $(filter shared-corpus,$(word 1,$(subst ., ,$(notdir $(1))))),../shared/litmus-corpus,$(CORPORA)/$(word 1,$(subst ., ,$(notdir $(1)))))
 TEST_EXTRA += litmus-agree-fast
 
 .PHONY: litmus-agree litmus-agree-fast
 litmus-agree-fast: $(BUILD)/bin/litmus
-	$(Q)$(foreach r,$(CORPORA_REFS),$(AGREE) $(if $(findstring shared-corpus,$(r)),--strict,--sample 25) \
+	$(Q)$(foreach r,$(CORPORA_REFS),$(AGREE) $(if $(findstring shared-corpus,$(r)),--strict,--sample 25 --timeout 3) \
 	  --model $(call corpus_model,$(r)) --ref $(r) --base $(call corpus_base,$(r)) &&) true
 	$(Q)/usr/bin/python3 scripts/litmus_to_aarch64.py --check $(CORPORA)/armv8 litmus/tests/*.litmus
 	$(Q)$(AGREE) --strict --model armv8 --ref $(CORPORA)/armv8/herd7-aarch64.tsv --base litmus/tests
