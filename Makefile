@@ -188,6 +188,32 @@ html-check: deps $(BUILD)/bin/litmus ## write the catalog's HTML pages to build/
 
 # ---- end litmus ----
 
+# ---- litmus corpora ----
+# Agreement with herd7 (litmus/corpora/README.md): tests written elsewhere, with the
+# verdicts herd7 gave for them, checked against memlab's LKMM, C11 and ARMv8 models.
+# make test runs the fast sample (the 79 shared-corpus tests whole, a slice of every other
+# set, the catalog's AArch64 translations); litmus-agree runs every test (minutes).
+CORPORA := litmus/corpora
+AGREE = /usr/bin/python3 scripts/litmus_agree.py --bin $(BUILD)/bin/litmus --known $(CORPORA)/known-disagreements.tsv
+CORPORA_REFS := $(sort $(wildcard $(CORPORA)/ref/*.tsv))
+# A ref file NAME.MODEL.tsv holds herd7's verdicts for the tests under $(CORPORA)/NAME.
+corpus_model = $(subst aarch64,armv8,$(subst rc11,c11,$(word 2,$(subst ., ,$(notdir $(1))))))
+corpus_base = $(if $(filter shared-corpus,$(word 1,$(subst ., ,$(notdir $(1))))),../shared/litmus-corpus,$(CORPORA)/$(word 1,$(subst ., ,$(notdir $(1)))))
+TEST_EXTRA += litmus-agree-fast
+
+.PHONY: litmus-agree litmus-agree-fast
+litmus-agree-fast: $(BUILD)/bin/litmus
+	$(Q)$(foreach r,$(CORPORA_REFS),$(AGREE) $(if $(findstring shared-corpus,$(r)),--strict,--sample 25 --timeout 3) \
+	  --model $(call corpus_model,$(r)) --ref $(r) --base $(call corpus_base,$(r)) &&) true
+	$(Q)/usr/bin/python3 scripts/litmus_to_aarch64.py --check $(CORPORA)/armv8 litmus/tests/*.litmus
+	$(Q)$(AGREE) --strict --model armv8 --ref $(CORPORA)/armv8/herd7-aarch64.tsv --base litmus/tests
+
+litmus-agree: $(BUILD)/bin/litmus ## memlab's LKMM, C11 and ARMv8 verdicts against herd7's on every test in litmus/corpora (minutes)
+	$(Q)st=0; $(foreach r,$(CORPORA_REFS),$(AGREE) --model $(call corpus_model,$(r)) --ref $(r) \
+	  --base $(call corpus_base,$(r)) --json $(BUILD)/agree-$(basename $(notdir $(r))).json || st=1;) \
+	$(AGREE) --strict --model armv8 --ref $(CORPORA)/armv8/herd7-aarch64.tsv --base litmus/tests || st=1; exit $$st
+# ---- end litmus corpora ----
+
 # ---- bench ----
 # Benchmarks (bench/README.md): bench/*.c and the C++ shim bench/shim.cc link
 # into one Google Benchmark program, $(BUILD)/bin/lockbench.  `make bench`

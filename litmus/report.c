@@ -509,7 +509,15 @@ static void json_values(const struct lt_test *t, const int *vals)
         lt_loc_name(t, k, name, sizeof name);
         printf("%s", k ? ", " : "");
         json_string(name);
-        printf(": %d", vals[k]);
+        if (lt_ptr_var(t, vals[k]) >= 0) {
+            /* a pointer value: the variable's name, as herd7 prints it ("1:r0=x") */
+            char var[96];
+            lt_value_name(t, vals[k], var, sizeof var);
+            printf(": ");
+            json_string(var);
+        } else {
+            printf(": %d", vals[k]);
+        }
     }
     printf("}");
 }

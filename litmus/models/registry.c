@@ -11,12 +11,15 @@
 
 #include <strings.h>
 
-extern const struct lt_model lt_model_sc, lt_model_tso, lt_model_rc11;
+extern const struct lt_model lt_model_sc, lt_model_tso, lt_model_rc11, lt_model_lkmm,
+    lt_model_armv8;
 
 const struct lt_model *const lt_models[] = {
     &lt_model_sc,   /* sequential consistency (Lamport 1979) */
     &lt_model_tso,  /* x86-TSO (Owens, Sarkar, Sewell 2009) */
     &lt_model_rc11, /* C11 atomics, as repaired by RC11 (Lahav et al. 2017) */
+    &lt_model_lkmm, /* the Linux kernel memory model (Alglave et al. 2018) */
+    &lt_model_armv8, /* ARMv8 AArch64, multi-copy atomic (Pulte et al. 2018) */
     NULL,
 };
 
