@@ -91,16 +91,25 @@ static struct counts measure(const char *dir, bool enumerate)
     return c;
 }
 
+/* The sources: the curated copies in litmus/corpora with their figures in
+ * litmus/corpora/coverage.txt, or, when MEMLAB_LITMUS_CORPORA names a folder
+ * holding the whole sources, those with litmus/coverage.txt. */
 static const char *corpora_dir(void)
 {
     const char *env = getenv("MEMLAB_LITMUS_CORPORA");
-    return env && *env ? env : MEMLAB_ROOT "/../corpora";
+    return env && *env ? env : MEMLAB_ROOT "/litmus/corpora";
+}
+
+static const char *coverage_file(void)
+{
+    const char *env = getenv("MEMLAB_LITMUS_CORPORA");
+    return env && *env ? MEMLAB_ROOT "/litmus/coverage.txt" : MEMLAB_ROOT "/litmus/corpora/coverage.txt";
 }
 
 static void every_source_parses_at_least_as_recorded(void **state)
 {
     (void)state;
-    FILE *f = fopen(MEMLAB_ROOT "/litmus/coverage.txt", "r");
+    FILE *f = fopen(coverage_file(), "r");
     assert_non_null(f);
     char line[1024];
     int checked = 0, regressions = 0;
