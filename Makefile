@@ -202,7 +202,7 @@ corpus_base = $(if $(filter shared-corpus,$(word 1,$(subst ., ,$(notdir $(1)))))
 TEST_EXTRA += litmus-agree-fast
 
 .PHONY: litmus-agree litmus-agree-fast
-litmus-agree-fast: $(BUILD)/bin/litmus
+litmus-agree-fast: $(BUILD)/bin/litmus ## the same on the shared corpus exactly and a sample of every other set, ARMv8 on the catalog (part of make test)
 	$(Q)$(foreach r,$(CORPORA_REFS),$(AGREE) $(if $(findstring shared-corpus,$(r)),--strict,--sample 25 --timeout 3) \
 	  --model $(call corpus_model,$(r)) --ref $(r) --base $(call corpus_base,$(r)) &&) true
 	$(Q)/usr/bin/python3 scripts/litmus_to_aarch64.py --check $(CORPORA)/armv8 litmus/tests/*.litmus
