@@ -3,6 +3,7 @@
  * Columns come from the models that were run (it->v[], registry order), so a
  * new model in litmus/models/registry.c shows up here without a change.
  */
+#include "locks/arch.h"
 #include "litmus/report.h"
 
 #include <stdio.h>
@@ -45,7 +46,7 @@ static int unseen_model_states(const struct lt_item *it, const int **out, int ma
     int n = 0, nobs = it->test->nobs, nm = lt_item_nmodels(it);
     const struct lt_verdict *order[LT_MAX_MODELS];
     int no = 0;
-    const struct lt_verdict *tso = lt_item_verdict(it, "x86_tso");
+    const struct lt_verdict *tso = lt_item_verdict(it, ARCH_HARDWARE_MODEL);
     if (tso)
         order[no++] = tso;
     for (int m = 0; m < nm; m++)
@@ -168,29 +169,30 @@ static void print_models(const struct lt_item *it)
     }
 }
 
-/* After a hardware run: every state seen is one x86-TSO allows, or loudly not. */
+/* After a hardware run: every state seen is one this CPU's model allows
+ * (x86-TSO, or ARMv8 on aarch64: locks/arch.h), or loudly not. */
 static void print_verdict(const struct lt_item *it)
 {
-    const struct lt_verdict *tso = lt_item_verdict(it, "x86_tso");
+    const struct lt_verdict *tso = lt_item_verdict(it, ARCH_HARDWARE_MODEL);
     char lesson[1024];
     lt_report_lesson(it, lesson, sizeof lesson);
     if (!tso) {
-        printf("Verdict: x86-TSO not asked for; the states seen are not checked%s%s\n", lesson[0] ? "; " : "",
+        printf("Verdict: " ARCH_HARDWARE_MODEL_LABEL " not asked for; the states seen are not checked%s%s\n", lesson[0] ? "; " : "",
                lesson);
         return;
     }
     if (tso->too_large) {
-        printf("Verdict: x86-TSO too large to enumerate (%s); the states seen are not checked\n", tso->why);
+        printf("Verdict: " ARCH_HARDWARE_MODEL_LABEL " too large to enumerate (%s); the states seen are not checked\n", tso->why);
         return;
     }
     int bad = lt_next_tso_forbidden(it, 0);
     if (bad < 0) {
-        printf("Verdict: hardware within x86-TSO (%d states seen, x86-TSO allows every one)\n", it->res.nstates);
+        printf("Verdict: hardware within " ARCH_HARDWARE_MODEL_LABEL " (%d states seen, " ARCH_HARDWARE_MODEL_LABEL " allows every one)\n", it->res.nstates);
         if (lesson[0])
             printf("%s\n", lesson);
         return;
     }
-    printf("Verdict: !!! OBSERVED A STATE x86-TSO FORBIDS !!! (a bug in the model, the compiler's translation "
+    printf("Verdict: !!! OBSERVED A STATE " ARCH_HARDWARE_MODEL_LABEL " FORBIDS !!! (a bug in the model, the compiler's translation "
            "or the test)\n");
     for (; bad >= 0; bad = lt_next_tso_forbidden(it, bad + 1)) {
         char st[512];

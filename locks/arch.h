@@ -40,8 +40,11 @@
  * pause's own length (up to ~140 cycles) does not become the threads' skew. */
 #define ARCH_PAUSE_TICKS 400
 
-/* The hardware keeps x86-TSO's order: a litmus run may be checked against it. */
+/* The hardware keeps x86-TSO's order: a litmus run is checked against it
+ * (the model's registry name and its column label). */
 #define ARCH_HARDWARE_TSO 1
+#define ARCH_HARDWARE_MODEL "x86_tso"
+#define ARCH_HARDWARE_MODEL_LABEL "x86-TSO"
 
 #elif defined(__aarch64__)
 
@@ -84,6 +87,8 @@
  * reorder freely unless a barrier, acquire or release orders them): MP, LB,
  * S and 2+2W show here, so a run is checked against the ARMv8 model. */
 #define ARCH_HARDWARE_TSO 0
+#define ARCH_HARDWARE_MODEL "armv8"
+#define ARCH_HARDWARE_MODEL_LABEL "ARMv8"
 
 #else
 #error "memlab runs on x86-64 and aarch64 Linux only (locks/arch.h says what a CPU must provide)"
