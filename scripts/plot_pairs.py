@@ -8,6 +8,8 @@ Called by scripts/bench_report.py (it owns the report; this module only draws):
     plot_pairs.threads_pairs(out, counts, rates)          -> "threads_pairs.png"
     plot_pairs.fairness_panels(out, top, locks, jain, jain_window, handoffs) -> "fairness_panels.png"
     plot_pairs.config_pair(out, ns_1khz, ns_busy)         -> "config_pair.png"
+    plot_pairs.lines_by_kind(out, file, xs, series, ...)  -> file: every lock, one panel per kind
+    plot_pairs.by_kind(locks)                 # [(panel title, locks)], at most EIGHT locks a panel
 
 Rules the pictures follow: one hue per lock family (spinlocks blue, futex
 mutexes red, glibc baselines grey, reader-writer locks green, configs
@@ -27,7 +29,7 @@ EIGHT = 8
 FAMILIES = [
     ("spinlocks", ("tas", "ttas", "ticket", "mcs", "lab_ticket", "ck_"), "#1f77b4"),
     ("futex mutexes", ("mutex_", "lab_handoff"), "#d62728"),
-    ("glibc and CK baselines", ("pthread_mutex", "pthread_spin"), "#7f7f7f"),
+    ("glibc baselines", ("pthread_mutex", "pthread_spin"), "#7f7f7f"),
     ("reader-writer locks", ("rwlock", "pthread_rwlock"), "#2ca02c"),
     ("configs", ("cowcfg", "atomic_ptr", "urcu"), "#9467bd"),
 ]
@@ -37,14 +39,17 @@ MARKERS = {
     "mutex_barging": "o", "mutex_handoff": "s", "mutex_spin": "^", "mutex_hybrid": "D", "lab_handoff": "P",
     "pthread_mutex": "x", "pthread_mutex_adaptive": "+", "pthread_spin": "1",
     "rwlock": "o", "rwlock_readpref": "s", "pthread_rwlock": "x", "pthread_rwlock_writepref": "+",
-    "cowcfg": "o", "cowcfg_xchg": "s",
+    "cowcfg": "o", "cowcfg_xchg": "s", "cowcfg_api": "P", "atomic_ptr": "*", "urcu_memb": "X",
+    # Concurrency Kit's versions of ticket and MCS: the same shape, hollow.
+    "ck_ticket": "s", "ck_mcs": "D",
 }
 FALLBACK_MARKERS = "o^sDv<>ph*"
 # Within a family, each lock its own shade of the family's hue, so that the
 # two halves of a pair differ in shade as well as in marker.
 SHADES = {
     "tas": "#9ecae1", "ttas": "#6baed6", "ticket": "#08519c", "mcs": "#4292c6", "lab_ticket": "#08306b",
-    "mutex_barging": "#fb6a4a", "mutex_handoff": "#99000d", "mutex_spin": "#fcbba1", "mutex_hybrid": "#cb181d",
+    "ck_ticket": "#08519c", "ck_mcs": "#4292c6",
+    "mutex_barging": "#fb6a4a", "mutex_handoff": "#99000d", "mutex_spin": "#fc9272", "mutex_hybrid": "#cb181d",
     "lab_handoff": "#67000d",
     "pthread_mutex": "#636363", "pthread_mutex_adaptive": "#969696", "pthread_spin": "#969696",
     "rwlock": "#238b45", "rwlock_readpref": "#74c476", "pthread_rwlock": "#636363",
@@ -53,6 +58,18 @@ SHADES = {
     "urcu_memb": "#807dba",
 }
 BASELINE_PREFIXES = ("pthread_", "ck_", "urcu")
+HOLLOW_PREFIXES = ("ck_",)
+
+# Small multiples: one panel per kind of lock, each with the glibc lock of
+# its kind as the baseline (pthread_spin beside the spinlocks, pthread_mutex
+# beside the futex mutexes), so a panel compares like with like.
+KINDS = [
+    ("spinlocks (dashed: pthread_spin, Concurrency Kit)", ("tas", "ttas", "ticket", "mcs", "lab_ticket", "ck_",
+                                                          "pthread_spin")),
+    ("futex mutexes (dashed: glibc)", ("mutex_", "lab_handoff", "pthread_mutex")),
+    ("reader-writer locks (dashed: glibc)", ("rwlock", "pthread_rwlock")),
+    ("config reads", ("cowcfg", "atomic_ptr", "urcu")),
+]
 
 # The pairs the labs ask students to compare, each on its own small axes.
 PAIRS = [
@@ -76,8 +93,26 @@ def style(lock):
     """Keyword arguments for ax.plot: the family's colour, the lock's marker,
     dashed for a baseline."""
     marker = MARKERS.get(lock) or FALLBACK_MARKERS[sum(map(ord, lock)) % len(FALLBACK_MARKERS)]
-    return {"color": SHADES.get(lock, family(lock)[1]), "marker": marker,
-            "linestyle": "--" if lock.startswith(BASELINE_PREFIXES) else "-"}
+    colour = SHADES.get(lock, family(lock)[1])
+    st = {"color": colour, "marker": marker, "linestyle": "--" if lock.startswith(BASELINE_PREFIXES) else "-"}
+    if lock.startswith(HOLLOW_PREFIXES):
+        st.update(markerfacecolor="white", markeredgecolor=colour)
+    return st
+
+
+def by_kind(locks):
+    """[(panel title, locks)] in the order given, one panel per kind, split
+    when a kind has more than EIGHT locks."""
+    groups = {}
+    for lock in locks:
+        title = next((t for t, prefixes in KINDS if lock.startswith(prefixes)), "other")
+        groups.setdefault(title, []).append(lock)
+    panels = []
+    for title, members in groups.items():
+        chunks = [members[i:i + EIGHT] for i in range(0, len(members), EIGHT)]
+        for i, chunk in enumerate(chunks):
+            panels.append((title if len(chunks) == 1 else f"{title} ({i + 1}/{len(chunks)})", chunk))
+    return panels
 
 
 def plt():
@@ -87,9 +122,13 @@ def plt():
     return matplotlib.pyplot
 
 
-def save(fig, out, name):
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, name), dpi=110)
+RENDER = True  # bench_report.py --no-plots sets it False: lay out the report, write no PNG
+
+
+def save(fig, out, name, rect=None):
+    if RENDER:
+        fig.tight_layout(rect=rect)
+        fig.savefig(os.path.join(out, name), dpi=110)
     plt().close(fig)
     return name
 
@@ -154,10 +193,7 @@ def fairness_panels(out, top, locks, jain, jain_window, handoffs, file="fairness
     a1.set_yticklabels(locks)
     a1.invert_yaxis()
     legend_families(fig, p, locks)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(os.path.join(out, file), dpi=110)
-    p.close(fig)
-    return file
+    return save(fig, out, file, rect=(0, 0.06, 1, 1))
 
 
 def config_pair(out, ns_1khz, ns_busy, variants=CONFIG_VARIANTS, file="config_pair.png"):
@@ -182,10 +218,37 @@ def config_pair(out, ns_1khz, ns_busy, variants=CONFIG_VARIANTS, file="config_pa
     axes[0].invert_yaxis()
     legend_families(fig, p, names)
     fig.suptitle("Config reads under a live writer: copy-on-write (purple) against locks")
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.savefig(os.path.join(out, file), dpi=110)
-    p.close(fig)
-    return file
+    return save(fig, out, file, rect=(0, 0.07, 1, 1))
+
+
+def lines_by_kind(out, file, xs, series, xlabel, ylabel, title, xticklabels=None, logy=True, extra=None,
+                  ncol=1):
+    """Every lock of `series` ({lock: [y at each x, or None]}), one panel
+    per kind of lock (by_kind) sharing the y axis, each lock in its style.
+    extra(ax), when given, draws what every panel shares (a ceiling, the
+    equal share) and gives it a label for the legend."""
+    p = plt()
+    panels = by_kind([l for l in series if any(v is not None for v in series[l])])
+    if not panels:
+        return None
+    fig, axes = p.subplots(1, len(panels), figsize=(5.4 * len(panels), 5.2), sharey=True, squeeze=False)
+    for ax, (kind, locks) in zip(axes[0], panels):
+        for lock in locks:
+            ax.plot(xs, [v if v is not None else float("nan") for v in series[lock]], label=lock, **style(lock))
+        if extra:
+            extra(ax)
+        if xticklabels is not None:
+            ax.set_xticks(xs)
+            ax.set_xticklabels(xticklabels)
+        if logy:
+            ax.set_yscale("log")
+        ax.set_title(kind, fontsize="medium")
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize="small", ncol=ncol)
+    axes[0][0].set_ylabel(ylabel)
+    fig.suptitle(title)
+    return save(fig, out, file)
 
 
 def legend_families(fig, p, locks):
