@@ -29,15 +29,15 @@ EIGHT = 8
 FAMILIES = [
     ("spinlocks", ("tas", "ttas", "ticket", "mcs", "lab_ticket", "ck_"), "#1f77b4"),
     ("futex mutexes", ("mutex_", "lab_handoff"), "#d62728"),
-    ("glibc baselines", ("pthread_mutex", "pthread_spin"), "#7f7f7f"),
-    ("reader-writer locks", ("rwlock", "pthread_rwlock"), "#2ca02c"),
+    ("glibc baselines", ("pthread_",), "#7f7f7f"),
+    ("reader-writer locks", ("rwlock",), "#2ca02c"),
     ("configs", ("cowcfg", "atomic_ptr", "urcu"), "#9467bd"),
 ]
 # Markers: the shape says which lock it is, the same in every plot.
 MARKERS = {
     "tas": "v", "ttas": "^", "ticket": "s", "mcs": "D", "lab_ticket": "P",
     "mutex_barging": "o", "mutex_handoff": "s", "mutex_spin": "^", "mutex_hybrid": "D", "lab_handoff": "P",
-    "pthread_mutex": "x", "pthread_mutex_adaptive": "+", "pthread_spin": "1",
+    "pthread_mutex": "x", "pthread_mutex_adaptive": "+", "pthread_spin": "x",
     "rwlock": "o", "rwlock_readpref": "s", "pthread_rwlock": "x", "pthread_rwlock_writepref": "+",
     "cowcfg": "o", "cowcfg_xchg": "s", "cowcfg_api": "P", "atomic_ptr": "*", "urcu_memb": "X",
     # Concurrency Kit's versions of ticket and MCS: the same shape, hollow.
@@ -185,6 +185,11 @@ def fairness_panels(out, top, locks, jain, jain_window, handoffs, file="fairness
     a1.set_xlabel("Jain index (1 = equal shares)")
     a1.set_title(f"Fairness at {top} threads (pale: whole run; dark: 10 ms windows)", fontsize="medium")
     a2.barh(ys, [handoffs.get(l) or 0 for l in locks], height=0.6, color=colours)
+    # The number beside each bar: most locks hand off almost never, and a bar of width 0.001 is invisible.
+    for y, l in zip(ys, locks):
+        v = handoffs.get(l)
+        a2.text(v or 0, y, "  -" if v is None else f" {v:.3f}", va="center", fontsize="x-small")
+    a2.set_xlim(0, 1.12)  # a fraction: 1 is strict alternation
     a2.set_xlabel("handoffs per acquisition (the next holder is another thread)")
     a2.set_title("How often the owner changes", fontsize="medium")
     for ax in (a1, a2):
