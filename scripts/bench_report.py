@@ -214,11 +214,11 @@ def plt():
 PLOTS = True  # --no-plots (tests): lay out the report without rendering PNGs
 
 
-def save(fig, out, name):
+def save(fig, out, name, rect=None):
     if not PLOTS:
         plt().close(fig)
         return name
-    fig.tight_layout()
+    fig.tight_layout(rect=rect)
     fig.savefig(os.path.join(out, name), dpi=110)
     plt().close(fig)
     return name
@@ -231,7 +231,8 @@ def hbar(out, file, labels, series, xlabel, title, log=False, by_lock=False):
     n = len(series)
     longest = max((len(l) for l in labels), default=0)
     # Long labels take their room from the figure, not from the bars.
-    fig, ax = p.subplots(figsize=(max(9.0, 5.0 + 0.08 * longest), 0.32 * len(labels) * max(1, n) + 1.6))
+    height = 0.32 * len(labels) * max(1, n) + 1.6
+    fig, ax = p.subplots(figsize=(max(9.0, 5.0 + 0.08 * longest), height))
     h = 0.8 / n
     looks = [dict(alpha=1.0), dict(alpha=0.4), dict(alpha=0.7, hatch="//")]
     for i, (legend, values) in enumerate(series):
@@ -260,7 +261,8 @@ def hbar(out, file, labels, series, xlabel, title, log=False, by_lock=False):
         ax.legend(handles, names, loc="best", fontsize="small")
     elif n > 1:
         ax.legend(loc="best", fontsize="small")
-    return save(fig, out, file)
+    # The title is the figure's (centred on it, so long labels cannot push it off the edge), with room above the axes.
+    return save(fig, out, file, rect=(0, 0, 1, 1 - 0.12 / height))
 
 
 # ---- machine ------------------------------------------------------------------------
