@@ -356,22 +356,19 @@ def scenario_threads(rep, res, out, ctx):
         rows.append([lock] + [f"{fmt_rate(y)} (J {fmt_num(j, 2)})" for y, j in zip(ys, js)])
         rates[lock] = ys
     rep.table(["lock"] + [f"{t} thr: acq/s (Jain)" for t in counts], rows)
-    f = plot_pairs.threads_pairs(out, counts, rates)
+    f = plot_pairs.threads_pairs(out, counts, rates, cpus=ctx.n)
     if f:
         rep.image(f, "The pairs lab 04 asks you to compare, acquisitions per second against threads (log scales; "
-                     "dashed lines are glibc's locks). Left: a barging mutex lets the releasing thread re-take the "
+                     "dashed lines are glibc's locks; grey: more threads than CPUs). Left: a barging mutex lets the releasing thread re-take the "
                      "lock, a handoff mutex passes it to a sleeping waiter and pays a wake-up per acquisition. "
                      "Right: a ticket lock and MCS both serve waiters in order, so once there are more threads "
                      "than CPUs the next in line is often not running.")
     # Every lock, one panel per kind: at most eight lines an axes.
-    def log2_x(ax):
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(counts)
-        ax.set_xticklabels([str(c) for c in counts])
     f = plot_pairs.lines_by_kind(out, "threads.png", counts, rates,
                                  f"threads (this run had {plural(ctx.n, 'CPU')})",
                                  "acquisitions per second (all threads)",
-                                 "Throughput against threads, tiny critical section: every lock", extra=log2_x)
+                                 "Throughput against threads, tiny critical section: every lock",
+                                 extra=lambda ax: plot_pairs.shade_oversubscribed(ax, counts, ctx.n))
     worst = []
     lo, hi = ctx.pair, counts[-1]
     for lock in locks:
@@ -380,7 +377,8 @@ def scenario_threads(rep, res, out, ctx):
             worst.append((b / a, lock))
     worst.sort()
     line = ("Every lock, acquisitions per second against threads, spinlocks and futex mutexes on separate axes "
-            "with the same y scale (log scales; dashed lines are baselines, hollow markers Concurrency Kit's).")
+            "with the same y scale (log scales; dashed lines are baselines, hollow markers Concurrency Kit's; grey: "
+            "more threads than CPUs).")
     if len(worst) >= 2 and hi > lo:
         line += (f" From {lo} to {hi} threads {worst[0][1]} keeps {100 * worst[0][0]:.2f} % of its rate and "
                  f"{worst[1][1]} {100 * worst[1][0]:.2f} %.")

@@ -138,9 +138,26 @@ def present(series, wanted):
     return [l for l in wanted if any(v is not None for v in series.get(l, []))][:EIGHT]
 
 
-def threads_pairs(out, counts, rates, pairs=PAIRS, file="threads_pairs.png"):
+def cpus_text(cpus):
+    return "1 CPU" if cpus == 1 else f"{cpus} CPUs"
+
+
+def shade_oversubscribed(ax, counts, cpus):
+    """On a log2 thread axis: grey from `cpus` threads on, where some
+    threads must wait for a CPU (a FIFO lock's next owner may not be running)."""
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(counts)
+    ax.set_xticklabels([str(c) for c in counts])
+    left, right = counts[0] / 1.3, counts[-1] * 1.3
+    ax.set_xlim(left, right)
+    if cpus and counts[-1] > cpus:
+        ax.axvspan(cpus * 1.15, right, color="0.93", zorder=0, label=f"more threads than {cpus_text(cpus)}")
+
+
+def threads_pairs(out, counts, rates, pairs=PAIRS, file="threads_pairs.png", cpus=None):
     """Throughput against threads, one small panel per pair, shared y axis.
-    rates: {lock: [acquisitions per second at each count, or None]}."""
+    rates: {lock: [acquisitions per second at each count, or None]};
+    cpus: the run's CPUs, to shade the oversubscribed counts."""
     p = plt()
     panels = [(title, present(rates, locks)) for title, locks in pairs]
     panels = [(t, l) for t, l in panels if l]
@@ -150,12 +167,10 @@ def threads_pairs(out, counts, rates, pairs=PAIRS, file="threads_pairs.png"):
     for ax, (title, locks) in zip(axes[0], panels):
         for lock in locks:
             ax.plot(counts, [v if v is not None else float("nan") for v in rates[lock]], label=lock, **style(lock))
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(counts)
-        ax.set_xticklabels([str(c) for c in counts])
+        shade_oversubscribed(ax, counts, cpus)
         ax.set_yscale("log")
         ax.set_title(title, fontsize="medium")
-        ax.set_xlabel("threads")
+        ax.set_xlabel(f"threads (this run had {cpus_text(cpus)})" if cpus else "threads")
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize="small")
     axes[0][0].set_ylabel("acquisitions per second (all threads)")
