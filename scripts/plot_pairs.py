@@ -5,7 +5,7 @@ Called by scripts/bench_report.py (it owns the report; this module only draws):
 
     import plot_pairs
     plot_pairs.style(lock)                    # {color, marker, linestyle} for ax.plot(..., **style)
-    plot_pairs.threads_pairs(out, counts, rates)          -> "threads_pairs.png"
+    plot_pairs.threads_pairs(out, counts, rates, cpus=n)  -> "threads_pairs.png"
     plot_pairs.fairness_panels(out, top, locks, jain, jain_window, handoffs) -> "fairness_panels.png"
     plot_pairs.config_pair(out, ns_1khz, ns_busy)         -> "config_pair.png"
     plot_pairs.lines_by_kind(out, file, xs, series, ...)  -> file: every lock, one panel per kind
@@ -40,6 +40,7 @@ MARKERS = {
     "pthread_mutex": "x", "pthread_mutex_adaptive": "+", "pthread_spin": "x",
     "rwlock": "o", "rwlock_readpref": "s", "pthread_rwlock": "x", "pthread_rwlock_writepref": "+",
     "cowcfg": "o", "cowcfg_xchg": "s", "cowcfg_api": "P", "atomic_ptr": "*", "urcu_memb": "X",
+    "cowcfg_qsbr": "v", "cowcfg_hazard": "^", "cowcfg_hazard_xchg": "<", "urcu_qsbr": ">",
     # Concurrency Kit's versions of ticket and MCS: the same shape, hollow.
     "ck_ticket": "s", "ck_mcs": "D",
 }
@@ -56,6 +57,7 @@ SHADES = {
     "pthread_rwlock_writepref": "#969696",
     "cowcfg": "#6a51a3", "cowcfg_api": "#54278f", "cowcfg_xchg": "#9e9ac8", "atomic_ptr": "#bcbddc",
     "urcu_memb": "#807dba",
+    "cowcfg_qsbr": "#3f007d", "cowcfg_hazard": "#8c6bb1", "cowcfg_hazard_xchg": "#b4a7d6", "urcu_qsbr": "#5e4fa2",
 }
 BASELINE_PREFIXES = ("pthread_", "ck_", "urcu")
 HOLLOW_PREFIXES = ("ck_",)
