@@ -226,12 +226,18 @@ def config_pair(out, ns_1khz, ns_busy, variants=CONFIG_VARIANTS, file="config_pa
     names = [v for v in variants if ns_1khz.get(v) is not None or ns_busy.get(v) is not None][:EIGHT]
     if not names:
         return None
-    fig, axes = p.subplots(1, 2, figsize=(11, 0.4 * len(names) + 1.9), sharey=True)
+    # One x scale for both writers, so a bar on the left compares with the bar on its right.
+    fig, axes = p.subplots(1, 2, figsize=(11, 0.4 * len(names) + 1.9), sharey=True, sharex=True)
     ys = list(range(len(names)))
     colours = [style(v)["color"] for v in names]
+    known = [ns[v] for ns in (ns_1khz, ns_busy) for v in names if ns.get(v)]
     for ax, (title, ns) in zip(axes, [("writer at 1 kHz", ns_1khz), ("writer as fast as it can", ns_busy)]):
         ax.barh(ys, [ns.get(v) or 0 for v in names], height=0.6, color=colours)
+        for y, v in zip(ys, names):
+            ax.text(ns.get(v) or min(known), y, "  -" if ns.get(v) is None else " " + fmt_ns(ns[v]), va="center",
+                    fontsize="x-small")
         ax.set_xscale("log")
+        ax.set_xlim(min(known) / 1.5, max(known) * 5)
         ax.set_xlabel("ns per read (wall clock, log scale)")
         ax.set_title(title, fontsize="medium")
         ax.grid(axis="x", alpha=0.3, which="both")
@@ -271,6 +277,14 @@ def lines_by_kind(out, file, xs, series, xlabel, ylabel, title, xticklabels=None
     axes[0][0].set_ylabel(ylabel)
     fig.suptitle(title)
     return save(fig, out, file)
+
+
+def fmt_ns(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.1f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.1f} ns" if ns < 100 else f"{ns:.0f} ns"
 
 
 def legend_families(fig, p, locks):
