@@ -635,6 +635,10 @@ def scenario_channels(rep, res, out):
     fig, (a1, a2) = p.subplots(1, 2, figsize=(11, 4.5))
     xs = list(range(len(caps)))
     a1.bar(xs, [rate[c] or 0 for c in caps], color="tab:blue")
+    # Items per second as 20.46k and 1.17M (the numbers of the table), not as a "1e6" offset above the axis.
+    a1.yaxis.set_major_formatter(p.FuncFormatter(lambda v, _: fmt_rate(v) if v else "0"))
+    for x, c in zip(xs, caps):
+        a1.text(x, rate[c] or 0, fmt_rate(rate[c]), ha="center", va="bottom", fontsize="small")
     a1.set_xticks(xs)
     a1.set_xticklabels([str(c) for c in caps])
     a1.set_xlabel("channel capacity (items)")
