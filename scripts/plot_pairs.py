@@ -160,24 +160,12 @@ def threads_pairs(out, counts, rates, pairs=PAIRS, file="threads_pairs.png", cpu
     """Throughput against threads, one small panel per pair, shared y axis.
     rates: {lock: [acquisitions per second at each count, or None]};
     cpus: the run's CPUs, to shade the oversubscribed counts."""
-    p = plt()
     panels = [(title, present(rates, locks)) for title, locks in pairs]
-    panels = [(t, l) for t, l in panels if l]
-    if not panels:
-        return None
-    fig, axes = p.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.4), sharey=True, squeeze=False)
-    for ax, (title, locks) in zip(axes[0], panels):
-        for lock in locks:
-            ax.plot(counts, [v if v is not None else float("nan") for v in rates[lock]], label=lock, **style(lock))
-        shade_oversubscribed(ax, counts, cpus)
-        ax.set_yscale("log")
-        ax.set_title(title, fontsize="medium")
-        ax.set_xlabel(f"threads (this run had {cpus_text(cpus)})" if cpus else "threads")
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize="small")
-    axes[0][0].set_ylabel("acquisitions per second (all threads)")
-    fig.suptitle("Throughput against threads: the pairs the labs compare")
-    return save(fig, out, file)
+    return line_panels(out, file, counts, rates, [(t, l) for t, l in panels if l],
+                       f"threads (this run had {cpus_text(cpus)})" if cpus else "threads",
+                       "acquisitions per second (all threads)",
+                       "Throughput against threads: the pairs the labs compare",
+                       extra=lambda ax: shade_oversubscribed(ax, counts, cpus), size=(4.2, 4.4))
 
 
 def fairness_panels(out, top, locks, jain, jain_window, handoffs, file="fairness_panels.png"):
@@ -249,18 +237,25 @@ def config_pair(out, ns_1khz, ns_busy, variants=CONFIG_VARIANTS, file="config_pa
     return save(fig, out, file, rect=(0, 0.07, 1, 1))
 
 
-def lines_by_kind(out, file, xs, series, xlabel, ylabel, title, xticklabels=None, logy=True, extra=None,
-                  ncol=1):
+def lines_by_kind(out, file, xs, series, xlabel, ylabel, title, xticklabels=None, logy=True, extra=None):
     """Every lock of `series` ({lock: [y at each x, or None]}), one panel
     per kind of lock (by_kind) sharing the y axis, each lock in its style.
     extra(ax), when given, draws what every panel shares (a ceiling, the
     equal share) and gives it a label for the legend."""
-    p = plt()
     panels = by_kind([l for l in series if any(v is not None for v in series[l])])
+    return line_panels(out, file, xs, series, panels, xlabel, ylabel, title, xticklabels=xticklabels, logy=logy,
+                       extra=extra)
+
+
+def line_panels(out, file, xs, series, panels, xlabel, ylabel, title, xticklabels=None, logy=True, extra=None,
+                size=(5.4, 5.2)):
+    """One axes per (panel title, locks) of `panels`, side by side on a
+    shared y axis, a line per lock in its style."""
     if not panels:
         return None
-    fig, axes = p.subplots(1, len(panels), figsize=(5.4 * len(panels), 5.2), sharey=True, squeeze=False)
-    for ax, (kind, locks) in zip(axes[0], panels):
+    p = plt()
+    fig, axes = p.subplots(1, len(panels), figsize=(size[0] * len(panels), size[1]), sharey=True, squeeze=False)
+    for ax, (panel, locks) in zip(axes[0], panels):
         for lock in locks:
             ax.plot(xs, [v if v is not None else float("nan") for v in series[lock]], label=lock, **style(lock))
         if extra:
@@ -270,10 +265,10 @@ def lines_by_kind(out, file, xs, series, xlabel, ylabel, title, xticklabels=None
             ax.set_xticklabels(xticklabels)
         if logy:
             ax.set_yscale("log")
-        ax.set_title(kind, fontsize="medium")
+        ax.set_title(panel, fontsize="medium")
         ax.set_xlabel(xlabel)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize="small", ncol=ncol)
+        ax.legend(fontsize="small")
     axes[0][0].set_ylabel(ylabel)
     fig.suptitle(title)
     return save(fig, out, file)
