@@ -24,6 +24,9 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot_pairs  # noqa: E402  (scripts/plot_pairs.py: the colours, markers and small multiples)
+
 # ---- reading the results -----------------------------------------------------
 
 SUFFIXES = ("iterations:", "manual_time", "real_time", "process_time", "repeats:")
@@ -208,47 +211,58 @@ def plt():
     return matplotlib.pyplot
 
 
-BASELINE_PREFIXES = ("pthread_", "ck_")
-
-
-def style_for(lock):
-    """Baselines dashed, ours solid."""
-    return "--" if lock.startswith(BASELINE_PREFIXES) else "-"
-
-
 PLOTS = True  # --no-plots (tests): lay out the report without rendering PNGs
 
 
-def save(fig, out, name):
+def save(fig, out, name, rect=None):
     if not PLOTS:
         plt().close(fig)
         return name
-    fig.tight_layout()
+    fig.tight_layout(rect=rect)
     fig.savefig(os.path.join(out, name), dpi=110)
     plt().close(fig)
     return name
 
 
-def hbar(out, file, labels, series, xlabel, title, log=False):
-    """Horizontal grouped bars: series = [(legend, values)], one bar per label per series."""
+def hbar(out, file, labels, series, xlabel, title, log=False, by_lock=False):
+    """Horizontal grouped bars: series = [(legend, values)], one bar per label per series.  by_lock: the labels
+    are locks, each bar in its lock's colour (plot_pairs.style), the series told apart by shade and hatch."""
     p = plt()
     n = len(series)
-    fig, ax = p.subplots(figsize=(9, 0.32 * len(labels) * max(1, n) + 1.5))
+    longest = max((len(l) for l in labels), default=0)
+    # Long labels take their room from the figure, not from the bars.
+    height = 0.32 * len(labels) * max(1, n) + 1.6
+    fig, ax = p.subplots(figsize=(max(9.0, 5.0 + 0.08 * longest), height))
     h = 0.8 / n
+    looks = [dict(alpha=1.0), dict(alpha=0.4), dict(alpha=0.7, hatch="//")]
     for i, (legend, values) in enumerate(series):
         ys = [j + (i - (n - 1) / 2) * h for j in range(len(labels))]
-        ax.barh(ys, [v if v is not None else 0 for v in values], height=h, label=legend)
+        vals = [v if v is not None else 0 for v in values]
+        if by_lock:
+            ax.barh(ys, vals, height=h, color=[plot_pairs.style(l)["color"] for l in labels],
+                    edgecolor="white", linewidth=0.3, **looks[i % len(looks)])
+        else:
+            ax.barh(ys, vals, height=h, label=legend)
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels)
     ax.invert_yaxis()
     ax.set_xlabel(xlabel)
-    ax.set_title(title)
+    fig.suptitle(title)
     if log:
         ax.set_xscale("log")
     ax.grid(axis="x", alpha=0.3)
-    if n > 1:
+    if by_lock:
+        handles = [p.Rectangle((0, 0), 1, 1, facecolor="#555555", edgecolor="white", **looks[i % len(looks)])
+                   for i in range(n)] if n > 1 else []
+        names = [legend for legend, _ in series] if n > 1 else []
+        for fam, colour in dict.fromkeys(plot_pairs.family(l) for l in labels):
+            handles.append(p.Rectangle((0, 0), 1, 1, color=colour))
+            names.append(fam)
+        ax.legend(handles, names, loc="best", fontsize="small")
+    elif n > 1:
         ax.legend(loc="best", fontsize="small")
-    return save(fig, out, file)
+    # The title is the figure's (centred on it, so long labels cannot push it off the edge), with room above the axes.
+    return save(fig, out, file, rect=(0, 0, 1, 1 - 0.12 / height))
 
 
 # ---- machine ------------------------------------------------------------------------
@@ -320,10 +334,10 @@ def scenario_uncontended(rep, res, out):
         rows.append([lock, label, fmt_ns(wv), fmt_ns(rv)])
     rep.table(["lock", "flags", "lock+unlock (CPU)", "read_lock+read_unlock (CPU)"], rows)
     f = hbar(out, "uncontended.png", locks, [("lock+unlock", w), ("read_lock+read_unlock", r_)],
-             "CPU time per pair (ns)", "Uncontended cost, one thread")
+             "CPU time per pair (ns)", "Uncontended cost, one thread", by_lock=True)
     fastest = min((v, l) for v, l in zip(w, locks) if v)
-    rep.image(f, f"Cost of one uncontended lock+unlock pair per lock (ns); the cheapest is {fastest[1]} at "
-                 f"{fmt_ns(fastest[0])}.")
+    rep.image(f, f"Cost of one uncontended lock+unlock pair per lock (ns; dark: lock+unlock, pale: read side; "
+                 f"colour: the kind of lock); the cheapest is {fastest[1]} at {fmt_ns(fastest[0])}.")
 
 
 def scenario_threads(rep, res, out, ctx):
@@ -335,25 +349,26 @@ def scenario_threads(rep, res, out, ctx):
              "threads per second of wall time. Threads are not pinned"
              + (f"; {' and '.join(map(str, over))} threads oversubscribe the {plural(ctx.n, 'CPU')}" if over else "")
              + ". Jain is the fairness of the per-thread counts over the run.")
-    rows = []
-    p = plt()
-    fig, ax = p.subplots(figsize=(9, 6))
+    rows, rates = [], {}
     for lock in locks:
         ys = [res.value("threads", lock, "ops_per_s", threads=t) for t in counts]
         js = [res.value("threads", lock, "jain", threads=t) for t in counts]
         rows.append([lock] + [f"{fmt_rate(y)} (J {fmt_num(j, 2)})" for y, j in zip(ys, js)])
-        ax.plot(counts, [y or float("nan") for y in ys], style_for(lock), marker="o", label=lock)
+        rates[lock] = ys
     rep.table(["lock"] + [f"{t} thr: acq/s (Jain)" for t in counts], rows)
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(counts)
-    ax.set_xticklabels([str(c) for c in counts])
-    ax.set_yscale("log")
-    ax.set_xlabel(f"threads (this run had {plural(ctx.n, 'CPU')})")
-    ax.set_ylabel("acquisitions per second (all threads)")
-    ax.set_title("Throughput against threads, tiny critical section")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize="small", ncol=2)
-    f = save(fig, out, "threads.png")
+    f = plot_pairs.threads_pairs(out, counts, rates, cpus=ctx.n)
+    if f:
+        rep.image(f, "The pairs lab 04 asks you to compare, acquisitions per second against threads (log scales; "
+                     "dashed lines are glibc's locks; grey: more threads than CPUs). Left: a barging mutex lets the releasing thread re-take the "
+                     "lock, a handoff mutex passes it to a sleeping waiter and pays a wake-up per acquisition. "
+                     "Right: a ticket lock and MCS both serve waiters in order, so once there are more threads "
+                     "than CPUs the next in line is often not running.")
+    # Every lock, one panel per kind: at most eight lines an axes.
+    f = plot_pairs.lines_by_kind(out, "threads.png", counts, rates,
+                                 f"threads (this run had {plural(ctx.n, 'CPU')})",
+                                 "acquisitions per second (all threads)",
+                                 "Throughput against threads, tiny critical section: every lock",
+                                 extra=lambda ax: plot_pairs.shade_oversubscribed(ax, counts, ctx.n))
     worst = []
     lo, hi = ctx.pair, counts[-1]
     for lock in locks:
@@ -361,7 +376,9 @@ def scenario_threads(rep, res, out, ctx):
         if a and b:
             worst.append((b / a, lock))
     worst.sort()
-    line = "Acquisitions per second against threads (log scales; dashed lines are baselines)."
+    line = ("Every lock, acquisitions per second against threads, spinlocks and futex mutexes on separate axes "
+            "with the same y scale (log scales; dashed lines are baselines, hollow markers Concurrency Kit's; grey: "
+            "more threads than CPUs).")
     if len(worst) >= 2 and hi > lo:
         line += (f" From {lo} to {hi} threads {worst[0][1]} keeps {100 * worst[0][0]:.2f} % of its rate and "
                  f"{worst[1][1]} {100 * worst[1][0]:.2f} %.")
@@ -375,27 +392,23 @@ def scenario_cs(rep, res, out, ctx):
              "sections show the lock's own cost.")
     locks = res.locks("cs")
     lens = sorted({r["params"]["cs_ns"] for r in res.rows if r["scenario"] == "cs"})
-    rows = []
-    p = plt()
-    fig, ax = p.subplots(figsize=(9, 6))
+    rows, rates = [], {}
     xs = list(range(len(lens)))
     for lock in locks:
         ys = [res.value("cs", lock, "ops_per_s", cs_ns=c) for c in lens]
         rows.append([lock] + [fmt_rate(y) for y in ys])
-        ax.plot(xs, [y or float("nan") for y in ys], style_for(lock), marker="o", label=lock)
-    ax.plot([x for x, c in zip(xs, lens) if c], [1e9 / c for c in lens if c], "k:", label="ceiling 1e9/cs_ns")
+        rates[lock] = ys
     rep.table(["lock"] + [f"cs {c} ns: acq/s" for c in lens], rows)
-    ax.set_xticks(xs)
-    ax.set_xticklabels([str(c) for c in lens])
-    ax.set_yscale("log")
-    ax.set_xlabel("busy work inside the critical section (ns)")
-    ax.set_ylabel(f"acquisitions per second ({ctx.pair} threads)")
-    ax.set_title(f"Throughput against critical-section length, {ctx.pair} threads")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize="small", ncol=2)
-    f = save(fig, out, "cs.png")
+
+    def ceiling(ax):
+        ax.plot([x for x, c in zip(xs, lens) if c], [1e9 / c for c in lens if c], "k:", label="ceiling 1e9/cs_ns")
+    f = plot_pairs.lines_by_kind(out, "cs.png", xs, rates, "busy work inside the critical section (ns)",
+                                 f"acquisitions per second ({ctx.pair} threads)",
+                                 f"Throughput against critical-section length, {ctx.pair} threads",
+                                 xticklabels=[str(c) for c in lens], extra=ceiling)
     rep.image(f, f"Acquisitions per second at {ctx.pair} threads as the critical section grows; the dotted line is the "
-                 "one-section-at-a-time ceiling, which the locks approach as the section outweighs the handover.")
+                 "one-section-at-a-time ceiling, which the locks approach as the section outweighs the handover; "
+                 "spinlocks and futex mutexes on separate axes with the same y scale.")
 
 
 def scenario_fairness(rep, res, out, ctx):
@@ -424,32 +437,35 @@ def scenario_fairness(rep, res, out, ctx):
         header += [f"{t} thr acq/s", f"{t} thr Jain", f"{t} thr Jain/10ms", f"{t} thr handoffs/acq"]
     rep.table(header, rows)
     top = max(counts)
-    f = hbar(out, "fairness.png", locks,
-             [("Jain, whole run", [res.value("fairness", l, "jain", threads=top) for l in locks]),
-              ("Jain, mean of 10 ms windows", [res.value("fairness", l, "jain_window", threads=top) for l in locks]),
-              ("handoffs per acquisition", [res.value("fairness", l, "handoffs_per_acq", threads=top) for l in locks])],
-             "index (1.0 = equal shares) / handoffs per acquisition", f"Fairness at {top} threads")
-    rep.image(f, f"Jain index over the whole run and over 10 ms windows, and handoffs per acquisition, at {top} "
-                 "threads: where the windowed bar is far below the whole-run bar, the lock is fair only on average.")
-    # Per-thread shares, sorted, one line per lock.
-    p = plt()
-    fig, ax = p.subplots(figsize=(9, 5))
+    per = lambda key: {l: res.value("fairness", l, key, threads=top) for l in locks}
+    f = plot_pairs.fairness_panels(out, top, locks, per("jain"), per("jain_window"), per("handoffs_per_acq"))
+    if f:
+        rep.image(f, f"Left: Jain index at {top} threads over the whole run (pale) and over 10 ms windows (dark); "
+                     "where the dark bar is far shorter than the pale one, the lock is fair only on average. "
+                     "Right, on its own axis: handoffs per acquisition, how often the lock changes owner. A barging "
+                     "mutex (its owner re-takes the lock) sits near 0, a handoff mutex far above it.")
+    # Per-thread shares, sorted, one line per lock, one panel per kind of lock.
+    shares = {}
     for lock in locks:
         r = res.get("fairness", lock, threads=top)
         if not r or r.get("error_occurred"):
             continue
         r = res.representative(r, "jain")
-        shares = sorted((v for k, v in r.items() if k.startswith("share_t")), reverse=True)
-        ax.plot(range(1, len(shares) + 1), shares, style_for(lock), marker=".", label=lock)
-    ax.axhline(100 / top, color="k", linestyle=":", label=f"equal share ({100 / top:.1f} %)")
-    ax.set_xlabel("threads, most acquisitions first")
-    ax.set_ylabel("share of all acquisitions (%)")
-    ax.set_title(f"Per-thread shares of acquisitions, {top} threads, whole run")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small", ncol=2)
-    f = save(fig, out, "shares.png")
-    rep.image(f, f"Each thread's share of the acquisitions at {top} threads, sorted (from the repetition whose "
-                 "Jain index is the median); a flat line at the dotted equal share is perfectly fair.")
+        shares[lock] = sorted((v for k, v in r.items() if k.startswith("share_t")), reverse=True)
+    width = max((len(v) for v in shares.values()), default=0)
+    shares = {l: v + [None] * (width - len(v)) for l, v in shares.items()}
+
+    def equal(ax):
+        ax.axhline(100 / top, color="k", linestyle=":", label=f"equal share ({100 / top:.1f} %)")
+    f = plot_pairs.lines_by_kind(out, "shares.png", list(range(1, width + 1)), shares,
+                                 "threads, most acquisitions first", "share of all acquisitions (%)",
+                                 f"Per-thread shares of acquisitions, {top} threads, whole run", logy=False,
+                                 extra=equal)
+    if f:
+        rep.image(f, f"Each thread's share of the acquisitions at {top} threads, sorted (from the repetition whose "
+                     "Jain index is the median), spinlocks and futex mutexes on separate axes; a flat line at the "
+                     "dotted equal share is perfectly fair, a line that starts high and drops to 0 means a few "
+                     "threads took nearly everything.")
 
 
 def scenario_latency(rep, res, out):
@@ -460,6 +476,8 @@ def scenario_latency(rep, res, out):
     locks = res.locks("fairness")
     counts = sorted({r["params"]["threads"] for r in res.rows if r["scenario"] == "fairness"})
     keys = [("p50", "wait_p50_ns"), ("p99", "wait_p99_ns"), ("p99.9", "wait_p999_ns"), ("max", "wait_max_ns")]
+    # One hue that darkens towards the tail (none of the lock families' hues: here colour is the percentile).
+    shade = {"p50": "#fdd0a2", "p99": "#fd8d3c", "p99.9": "#d94801", "max": "#7f2704"}
     rows = []
     for lock in locks:
         row = [lock]
@@ -476,7 +494,7 @@ def scenario_latency(rep, res, out):
         for i, (label, k) in enumerate(keys):
             vals = [res.value("fairness", l, k, threads=t) or 0 for l in locks]
             ax.barh([j + (i - (n - 1) / 2) * 0.2 for j in range(len(locks))], [v / 1e3 for v in vals], height=0.2,
-                    label=label)
+                    label=label, color=shade[label])
         ax.set_xscale("log")
         ax.set_xlabel("wait (µs, log scale)")
         ax.set_title(f"{t} threads")
@@ -507,7 +525,7 @@ def scenario_rwlock(rep, res, out, ctx):
     for lock in locks:
         ys = [res.value("rwlock", lock, "ops_per_s", read_pct=q) for q in pcts]
         rows.append([lock] + [fmt_rate(y) for y in ys])
-        ax.plot(xs, [y or float("nan") for y in ys], style_for(lock), marker="o", label=lock)
+        ax.plot(xs, [y or float("nan") for y in ys], label=lock, **plot_pairs.style(lock))
     rep.table(["lock"] + [f"{q} % reads: ops/s" for q in pcts], rows)
     ax.set_xticks(xs)
     ax.set_xticklabels([f"{q} %" for q in pcts])
@@ -518,7 +536,7 @@ def scenario_rwlock(rep, res, out, ctx):
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize="small")
     f = save(fig, out, "rwlock.png")
-    rep.image(f, f"Operations per second of {ctx.pair} threads as reads dominate; dashed lines are glibc's rwlocks.")
+    rep.image(f, f"Operations per second of {ctx.pair} threads as reads dominate; dashed grey lines are glibc's rwlocks.")
 
 
 def scenario_config(rep, res, out, ctx):
@@ -568,10 +586,17 @@ def scenario_config(rep, res, out, ctx):
              [("writer at 1 kHz", [wall.get((l, 1000)) for l in locks]),
               ("writer as fast as it can", [wall.get((l, 0)) for l in locks])],
              "time per read (ns, wall clock, log scale)", "Config reads under a live writer, 1 reader + 1 writer",
-             log=True)
-    rep.image(f, "Nanoseconds per config read for every variant (log scale); atomic_ptr is the floor, and "
-                 "anything that makes the reader write a shared line (a mutex, an rwlock's reader count) is an "
-                 "order of magnitude above it.")
+             log=True, by_lock=True)
+    f2 = plot_pairs.config_pair(out, {l: wall.get((l, 1000)) for l in locks}, {l: wall.get((l, 0)) for l in locks})
+    if f2:
+        rep.image(f2, "The comparison lab 05 asks for: reading a config through copy-on-write (cowcfg, purple) "
+                      "against the locks a student would reach for (log scale, the writer at 1 kHz on the left, as "
+                      "fast as it can on the right). A cowcfg read only loads a pointer; a mutex or rwlock read "
+                      "writes the lock's shared line.")
+    rep.image(f, "Nanoseconds per config read for every variant (log scale; dark: writer at 1 kHz, pale: writer "
+                 "as fast as it can; colour: the kind of lock); atomic_ptr is the floor, and anything that makes "
+                 "the reader write a shared line (a mutex, an rwlock's reader count) is an order of magnitude "
+                 "above it.")
 
 
 def scenario_channels(rep, res, out):
@@ -610,6 +635,10 @@ def scenario_channels(rep, res, out):
     fig, (a1, a2) = p.subplots(1, 2, figsize=(11, 4.5))
     xs = list(range(len(caps)))
     a1.bar(xs, [rate[c] or 0 for c in caps], color="tab:blue")
+    # Items per second as 20.46k and 1.17M (the numbers of the table), not as a "1e6" offset above the axis.
+    a1.yaxis.set_major_formatter(p.FuncFormatter(lambda v, _: fmt_rate(v) if v else "0"))
+    for x, c in zip(xs, caps):
+        a1.text(x, rate[c] or 0, fmt_rate(rate[c]), ha="center", va="bottom", fontsize="small")
     a1.set_xticks(xs)
     a1.set_xticklabels([str(c) for c in caps])
     a1.set_xlabel("channel capacity (items)")
@@ -996,6 +1025,7 @@ def main():
     args = ap.parse_args()
     global PLOTS
     PLOTS = not args.no_plots
+    plot_pairs.RENDER = PLOTS
     res = Results(args.json)
     ctx = Context(res, args.out)
     bad = [r["name"] for r in res.rows if r.get("error_occurred")]

@@ -5,9 +5,11 @@ Called by scripts/bench_report.py (it owns the report; this module only draws):
 
     import plot_pairs
     plot_pairs.style(lock)                    # {color, marker, linestyle} for ax.plot(..., **style)
-    plot_pairs.threads_pairs(out, counts, rates)          -> "threads_pairs.png"
+    plot_pairs.threads_pairs(out, counts, rates, cpus=n)  -> "threads_pairs.png"
     plot_pairs.fairness_panels(out, top, locks, jain, jain_window, handoffs) -> "fairness_panels.png"
     plot_pairs.config_pair(out, ns_1khz, ns_busy)         -> "config_pair.png"
+    plot_pairs.lines_by_kind(out, file, xs, series, ...)  -> file: every lock, one panel per kind
+    plot_pairs.by_kind(locks)                 # [(panel title, locks)], at most EIGHT locks a panel
 
 Rules the pictures follow: one hue per lock family (spinlocks blue, futex
 mutexes red, glibc baselines grey, reader-writer locks green, configs
@@ -27,32 +29,49 @@ EIGHT = 8
 FAMILIES = [
     ("spinlocks", ("tas", "ttas", "ticket", "mcs", "lab_ticket", "ck_"), "#1f77b4"),
     ("futex mutexes", ("mutex_", "lab_handoff"), "#d62728"),
-    ("glibc and CK baselines", ("pthread_mutex", "pthread_spin"), "#7f7f7f"),
-    ("reader-writer locks", ("rwlock", "pthread_rwlock"), "#2ca02c"),
+    ("glibc baselines", ("pthread_",), "#7f7f7f"),
+    ("reader-writer locks", ("rwlock",), "#2ca02c"),
     ("configs", ("cowcfg", "atomic_ptr", "urcu"), "#9467bd"),
 ]
 # Markers: the shape says which lock it is, the same in every plot.
 MARKERS = {
     "tas": "v", "ttas": "^", "ticket": "s", "mcs": "D", "lab_ticket": "P",
     "mutex_barging": "o", "mutex_handoff": "s", "mutex_spin": "^", "mutex_hybrid": "D", "lab_handoff": "P",
-    "pthread_mutex": "x", "pthread_mutex_adaptive": "+", "pthread_spin": "1",
+    "pthread_mutex": "x", "pthread_mutex_adaptive": "+", "pthread_spin": "x",
     "rwlock": "o", "rwlock_readpref": "s", "pthread_rwlock": "x", "pthread_rwlock_writepref": "+",
-    "cowcfg": "o", "cowcfg_xchg": "s",
+    "cowcfg": "o", "cowcfg_xchg": "s", "cowcfg_api": "P", "atomic_ptr": "*", "urcu_memb": "X",
+    "cowcfg_qsbr": "v", "cowcfg_hazard": "^", "cowcfg_hazard_xchg": "<", "urcu_qsbr": ">",
+    # Concurrency Kit's versions of ticket and MCS: the same shape, hollow.
+    "ck_ticket": "s", "ck_mcs": "D",
 }
 FALLBACK_MARKERS = "o^sDv<>ph*"
 # Within a family, each lock its own shade of the family's hue, so that the
 # two halves of a pair differ in shade as well as in marker.
 SHADES = {
     "tas": "#9ecae1", "ttas": "#6baed6", "ticket": "#08519c", "mcs": "#4292c6", "lab_ticket": "#08306b",
-    "mutex_barging": "#fb6a4a", "mutex_handoff": "#99000d", "mutex_spin": "#fcbba1", "mutex_hybrid": "#cb181d",
+    "ck_ticket": "#08519c", "ck_mcs": "#4292c6",
+    "mutex_barging": "#fb6a4a", "mutex_handoff": "#99000d", "mutex_spin": "#fc9272", "mutex_hybrid": "#cb181d",
     "lab_handoff": "#67000d",
     "pthread_mutex": "#636363", "pthread_mutex_adaptive": "#969696", "pthread_spin": "#969696",
     "rwlock": "#238b45", "rwlock_readpref": "#74c476", "pthread_rwlock": "#636363",
     "pthread_rwlock_writepref": "#969696",
     "cowcfg": "#6a51a3", "cowcfg_api": "#54278f", "cowcfg_xchg": "#9e9ac8", "atomic_ptr": "#bcbddc",
     "urcu_memb": "#807dba",
+    "cowcfg_qsbr": "#3f007d", "cowcfg_hazard": "#8c6bb1", "cowcfg_hazard_xchg": "#b4a7d6", "urcu_qsbr": "#5e4fa2",
 }
 BASELINE_PREFIXES = ("pthread_", "ck_", "urcu")
+HOLLOW_PREFIXES = ("ck_",)
+
+# Small multiples: one panel per kind of lock, each with the glibc lock of
+# its kind as the baseline (pthread_spin beside the spinlocks, pthread_mutex
+# beside the futex mutexes), so a panel compares like with like.
+KINDS = [
+    ("spinlocks (dashed: pthread_spin, Concurrency Kit)", ("tas", "ttas", "ticket", "mcs", "lab_ticket", "ck_",
+                                                          "pthread_spin")),
+    ("futex mutexes (dashed: glibc)", ("mutex_", "lab_handoff", "pthread_mutex")),
+    ("reader-writer locks (dashed: glibc)", ("rwlock", "pthread_rwlock")),
+    ("config reads", ("cowcfg", "atomic_ptr", "urcu")),
+]
 
 # The pairs the labs ask students to compare, each on its own small axes.
 PAIRS = [
@@ -76,8 +95,26 @@ def style(lock):
     """Keyword arguments for ax.plot: the family's colour, the lock's marker,
     dashed for a baseline."""
     marker = MARKERS.get(lock) or FALLBACK_MARKERS[sum(map(ord, lock)) % len(FALLBACK_MARKERS)]
-    return {"color": SHADES.get(lock, family(lock)[1]), "marker": marker,
-            "linestyle": "--" if lock.startswith(BASELINE_PREFIXES) else "-"}
+    colour = SHADES.get(lock, family(lock)[1])
+    st = {"color": colour, "marker": marker, "linestyle": "--" if lock.startswith(BASELINE_PREFIXES) else "-"}
+    if lock.startswith(HOLLOW_PREFIXES):
+        st.update(markerfacecolor="white", markeredgecolor=colour)
+    return st
+
+
+def by_kind(locks):
+    """[(panel title, locks)] in the order given, one panel per kind, split
+    when a kind has more than EIGHT locks."""
+    groups = {}
+    for lock in locks:
+        title = next((t for t, prefixes in KINDS if lock.startswith(prefixes)), "other")
+        groups.setdefault(title, []).append(lock)
+    panels = []
+    for title, members in groups.items():
+        chunks = [members[i:i + EIGHT] for i in range(0, len(members), EIGHT)]
+        for i, chunk in enumerate(chunks):
+            panels.append((title if len(chunks) == 1 else f"{title} ({i + 1}/{len(chunks)})", chunk))
+    return panels
 
 
 def plt():
@@ -87,9 +124,13 @@ def plt():
     return matplotlib.pyplot
 
 
-def save(fig, out, name):
-    fig.tight_layout()
-    fig.savefig(os.path.join(out, name), dpi=110)
+RENDER = True  # bench_report.py --no-plots sets it False: lay out the report, write no PNG
+
+
+def save(fig, out, name, rect=None):
+    if RENDER:
+        fig.tight_layout(rect=rect)
+        fig.savefig(os.path.join(out, name), dpi=110)
     plt().close(fig)
     return name
 
@@ -99,29 +140,32 @@ def present(series, wanted):
     return [l for l in wanted if any(v is not None for v in series.get(l, []))][:EIGHT]
 
 
-def threads_pairs(out, counts, rates, pairs=PAIRS, file="threads_pairs.png"):
+def cpus_text(cpus):
+    return "1 CPU" if cpus == 1 else f"{cpus} CPUs"
+
+
+def shade_oversubscribed(ax, counts, cpus):
+    """On a log2 thread axis: grey from `cpus` threads on, where some
+    threads must wait for a CPU (a FIFO lock's next owner may not be running)."""
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(counts)
+    ax.set_xticklabels([str(c) for c in counts])
+    left, right = counts[0] / 1.3, counts[-1] * 1.3
+    ax.set_xlim(left, right)
+    if cpus and counts[-1] > cpus:
+        ax.axvspan(cpus * 1.15, right, color="0.93", zorder=0, label=f"more threads than {cpus_text(cpus)}")
+
+
+def threads_pairs(out, counts, rates, pairs=PAIRS, file="threads_pairs.png", cpus=None):
     """Throughput against threads, one small panel per pair, shared y axis.
-    rates: {lock: [acquisitions per second at each count, or None]}."""
-    p = plt()
+    rates: {lock: [acquisitions per second at each count, or None]};
+    cpus: the run's CPUs, to shade the oversubscribed counts."""
     panels = [(title, present(rates, locks)) for title, locks in pairs]
-    panels = [(t, l) for t, l in panels if l]
-    if not panels:
-        return None
-    fig, axes = p.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.4), sharey=True, squeeze=False)
-    for ax, (title, locks) in zip(axes[0], panels):
-        for lock in locks:
-            ax.plot(counts, [v if v is not None else float("nan") for v in rates[lock]], label=lock, **style(lock))
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(counts)
-        ax.set_xticklabels([str(c) for c in counts])
-        ax.set_yscale("log")
-        ax.set_title(title, fontsize="medium")
-        ax.set_xlabel("threads")
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize="small")
-    axes[0][0].set_ylabel("acquisitions per second (all threads)")
-    fig.suptitle("Throughput against threads: the pairs the labs compare")
-    return save(fig, out, file)
+    return line_panels(out, file, counts, rates, [(t, l) for t, l in panels if l],
+                       f"threads (this run had {cpus_text(cpus)})" if cpus else "threads",
+                       "acquisitions per second (all threads)",
+                       "Throughput against threads: the pairs the labs compare",
+                       extra=lambda ax: shade_oversubscribed(ax, counts, cpus), size=(4.2, 4.4))
 
 
 def fairness_panels(out, top, locks, jain, jain_window, handoffs, file="fairness_panels.png"):
@@ -146,6 +190,12 @@ def fairness_panels(out, top, locks, jain, jain_window, handoffs, file="fairness
     a1.set_xlabel("Jain index (1 = equal shares)")
     a1.set_title(f"Fairness at {top} threads (pale: whole run; dark: 10 ms windows)", fontsize="medium")
     a2.barh(ys, [handoffs.get(l) or 0 for l in locks], height=0.6, color=colours)
+    # The number beside each bar: most locks hand off almost never, and a bar of width 0.001 is invisible.
+    for y, l in zip(ys, locks):
+        v = handoffs.get(l)
+        a2.text(v or 0, y, "  -" if v is None else f" {v:.3f}", va="center", fontsize="x-small")
+    # A fraction (1 is strict alternation), but a short run can count a little over: keep every bar and number in.
+    a2.set_xlim(0, max([1.0] + [v for v in handoffs.values() if v is not None]) * 1.15)
     a2.set_xlabel("handoffs per acquisition (the next holder is another thread)")
     a2.set_title("How often the owner changes", fontsize="medium")
     for ax in (a1, a2):
@@ -154,10 +204,7 @@ def fairness_panels(out, top, locks, jain, jain_window, handoffs, file="fairness
     a1.set_yticklabels(locks)
     a1.invert_yaxis()
     legend_families(fig, p, locks)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(os.path.join(out, file), dpi=110)
-    p.close(fig)
-    return file
+    return save(fig, out, file, rect=(0, 0.06, 1, 1))
 
 
 def config_pair(out, ns_1khz, ns_busy, variants=CONFIG_VARIANTS, file="config_pair.png"):
@@ -168,12 +215,18 @@ def config_pair(out, ns_1khz, ns_busy, variants=CONFIG_VARIANTS, file="config_pa
     names = [v for v in variants if ns_1khz.get(v) is not None or ns_busy.get(v) is not None][:EIGHT]
     if not names:
         return None
-    fig, axes = p.subplots(1, 2, figsize=(11, 0.4 * len(names) + 1.9), sharey=True)
+    # One x scale for both writers, so a bar on the left compares with the bar on its right.
+    fig, axes = p.subplots(1, 2, figsize=(11, 0.4 * len(names) + 1.9), sharey=True, sharex=True)
     ys = list(range(len(names)))
     colours = [style(v)["color"] for v in names]
+    known = [ns[v] for ns in (ns_1khz, ns_busy) for v in names if ns.get(v)]
     for ax, (title, ns) in zip(axes, [("writer at 1 kHz", ns_1khz), ("writer as fast as it can", ns_busy)]):
         ax.barh(ys, [ns.get(v) or 0 for v in names], height=0.6, color=colours)
+        for y, v in zip(ys, names):
+            ax.text(ns.get(v) or min(known), y, "  -" if ns.get(v) is None else " " + fmt_ns(ns[v]), va="center",
+                    fontsize="x-small")
         ax.set_xscale("log")
+        ax.set_xlim(min(known) / 1.5, max(known) * 5)
         ax.set_xlabel("ns per read (wall clock, log scale)")
         ax.set_title(title, fontsize="medium")
         ax.grid(axis="x", alpha=0.3, which="both")
@@ -182,10 +235,52 @@ def config_pair(out, ns_1khz, ns_busy, variants=CONFIG_VARIANTS, file="config_pa
     axes[0].invert_yaxis()
     legend_families(fig, p, names)
     fig.suptitle("Config reads under a live writer: copy-on-write (purple) against locks")
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.savefig(os.path.join(out, file), dpi=110)
-    p.close(fig)
-    return file
+    return save(fig, out, file, rect=(0, 0.07, 1, 1))
+
+
+def lines_by_kind(out, file, xs, series, xlabel, ylabel, title, xticklabels=None, logy=True, extra=None):
+    """Every lock of `series` ({lock: [y at each x, or None]}), one panel
+    per kind of lock (by_kind) sharing the y axis, each lock in its style.
+    extra(ax), when given, draws what every panel shares (a ceiling, the
+    equal share) and gives it a label for the legend."""
+    panels = by_kind([l for l in series if any(v is not None for v in series[l])])
+    return line_panels(out, file, xs, series, panels, xlabel, ylabel, title, xticklabels=xticklabels, logy=logy,
+                       extra=extra)
+
+
+def line_panels(out, file, xs, series, panels, xlabel, ylabel, title, xticklabels=None, logy=True, extra=None,
+                size=(5.4, 5.2)):
+    """One axes per (panel title, locks) of `panels`, side by side on a
+    shared y axis, a line per lock in its style."""
+    if not panels:
+        return None
+    p = plt()
+    fig, axes = p.subplots(1, len(panels), figsize=(size[0] * len(panels), size[1]), sharey=True, squeeze=False)
+    for ax, (panel, locks) in zip(axes[0], panels):
+        for lock in locks:
+            ax.plot(xs, [v if v is not None else float("nan") for v in series[lock]], label=lock, **style(lock))
+        if extra:
+            extra(ax)
+        if xticklabels is not None:
+            ax.set_xticks(xs)
+            ax.set_xticklabels(xticklabels)
+        if logy:
+            ax.set_yscale("log")
+        ax.set_title(panel, fontsize="medium")
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize="small")
+    axes[0][0].set_ylabel(ylabel)
+    fig.suptitle(title)
+    return save(fig, out, file)
+
+
+def fmt_ns(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.1f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.1f} ns" if ns < 100 else f"{ns:.0f} ns"
 
 
 def legend_families(fig, p, locks):
