@@ -350,12 +350,15 @@ static void bm_config_read(bench_state *st, const void *arg)
         sum += read_batch(r, node);
     bench_keep(sum);
 
+    /* Leave before waiting for the writer: a QSBR writer waits for every
+     * registered reader's next quiescent state, which a reader blocked in
+     * pthread_join would never report (the writer would spin for ever). */
+    if (ops && ops->thread_exit)
+        ops->thread_exit(r->lock, node);
     atomic_store(&r->stop, true);
     pthread_join(r->writer, NULL);
     bench_counter(st, "writes_per_s", r->writer_ns ? (double)r->publishes * 1e9 / (double)r->writer_ns : 0,
                   BENCH_SUM);
-    if (ops && ops->thread_exit)
-        ops->thread_exit(r->lock, node);
     free(node);
     teardown(r);
     free(r);
