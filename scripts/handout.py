@@ -172,6 +172,25 @@ def generate(out, hide=()):
             if rel not in files:
                 os.remove(os.path.join(dirpath, f))
                 removed += 1
+    # The kept build/ may hold objects and dependency files of sources this
+    # handout no longer has as source (a library file now given compiled):
+    # make would read the stale .d and ask for the missing .c.
+    build = os.path.join(out, "build")
+    for dirpath, dirnames, filenames in os.walk(build):
+        for f in filenames:
+            if not f.endswith(".d"):
+                continue
+            rel = os.path.relpath(os.path.join(dirpath, f[:-2] + ".c"), build)
+            parts = rel.split(os.sep)
+            src = os.sep.join(parts[parts.index("obj") + 1:]) if "obj" in parts else rel
+            if src.startswith("nochecks" + os.sep):  # the benchmark's copy of the lock library
+                src = src[len("nochecks" + os.sep):]
+            if src not in files and not src.endswith(".cc"):
+                for ext in (".d", ".o"):
+                    stale = os.path.join(dirpath, f[:-2] + ext)
+                    if os.path.exists(stale):
+                        os.remove(stale)
+                        removed += 1
     regions = sum(d.count(b"/* TODO(lab") for r, d in files.items() if r.endswith(SOLUTION_EXTS))
     print(f"handout: {out}: {len(files)} files ({written} rewritten, {removed} removed), "
           f"{regions} solution regions replaced by TODOs, {len(hide)} library files given compiled")
