@@ -35,6 +35,7 @@
  * the reader's run: a writer that pays more (a system call per publish, a
  * grace period) publishes less often, which changes what the reader sees.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -350,15 +351,21 @@ static void bm_config_read(bench_state *st, const void *arg)
         sum += read_batch(r, node);
     bench_keep(sum);
 
-    /* Leave before waiting for the writer: a QSBR writer waits for every
-     * registered reader's next quiescent state, which a reader blocked in
-     * pthread_join would never report (the writer would spin for ever). */
-    if (ops && ops->thread_exit)
-        ops->thread_exit(r->lock, node);
+    /* A QSBR writer at its bound of pending versions waits, holding the
+     * writer lock, for every registered reader's next quiescent state: a
+     * reader that only sat in pthread_join would never report one, and one
+     * that unregistered first would wait for that lock.  So the reader keeps
+     * reporting until the writer has seen stop and left, then leaves. */
     atomic_store(&r->stop, true);
-    pthread_join(r->writer, NULL);
+    while (pthread_tryjoin_np(r->writer, NULL) == EBUSY) {
+        if (ops && ops->quiescent)
+            ops->quiescent(r->lock, node);
+        sleep_ns(100000);
+    }
     bench_counter(st, "writes_per_s", r->writer_ns ? (double)r->publishes * 1e9 / (double)r->writer_ns : 0,
                   BENCH_SUM);
+    if (ops && ops->thread_exit)
+        ops->thread_exit(r->lock, node);
     free(node);
     teardown(r);
     free(r);

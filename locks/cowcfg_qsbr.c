@@ -110,7 +110,13 @@ static void ops_read_lock(void *l, void *node) { (void)l; (void)node; }
 static void ops_read_unlock(void *l, void *node) { (void)l; (void)node; }
 static void ops_quiescent(void *l, void *node) { cowcfg_qsbr_quiescent(l, node); }
 static void ops_thread_enter(void *l, void *node) { cowcfg_reader_register(l, node); }
-static void ops_thread_exit(void *l, void *node) { cowcfg_reader_unregister(l, node); }
+/* Offline first: a writer at COWCFG_MAX_PENDING may be waiting, holding the
+ * mutex that unregister takes, for this very slot to move on. */
+static void ops_thread_exit(void *l, void *node)
+{
+    cowcfg_qsbr_offline(l, node);
+    cowcfg_reader_unregister(l, node);
+}
 static const void *ops_cfg_get(void *l, void *node) { (void)node; return cowcfg_qsbr_get(l); }
 static void ops_cfg_publish(void *l, void *version) { cowcfg_publish(l, version); }
 
