@@ -83,7 +83,7 @@ static const char preamble[] =
     "            if (yield)\n"
     "                sched_yield();\n"
     "            else\n"
-    "                __builtin_ia32_pause();\n"
+    "                " LT_STR(ARCH_SPIN_PAUSE()) "; /* locks/arch.h: this CPU's spin hint */\n"
     "        }\n"
     "    }\n"
     "}\n";
