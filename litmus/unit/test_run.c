@@ -250,7 +250,7 @@ static void a_state_tso_forbids_fails_loudly(void **state)
     else
         unsetenv("CC");
     free(saved);
-    if (rc != 1 || !strstr(out, "OBSERVED A STATE x86-TSO FORBIDS"))
+    if (rc != 1 || !strstr(out, "OBSERVED A STATE " ARCH_HARDWARE_MODEL_LABEL " FORBIDS"))
         fail_msg("exit %d, want 1 and the loud verdict; output:\n%s", rc, out);
     free(out);
     unlink(test);
