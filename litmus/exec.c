@@ -32,7 +32,7 @@
 #include "litmus/mapping.h"
 #include "litmus/model.h"
 
-enum { MAX_VALUES = 16, MAX_PATHS = 4096, MAX_TEV = LT_REL_MAX, MAX_INSNS = 512 };
+enum { MAX_VALUES = 16, MAX_PATHS = 4096, MAX_TEV = LT_REL_MAX, MAX_INSNS = 512, MAX_BRANCHES = 64 };
 
 /* ---- the thread program, flattened ------------------------------------------------- */
 
@@ -42,37 +42,41 @@ struct insn {
     enum insn_kind kind;
     const struct lt_stmt *s;
     int target;               /* I_BRANCH: where to go when the condition is false; I_JUMP: where */
+    int parent;               /* the I_BRANCH of the innermost if this instruction is inside, or -1 */
+    int branch;               /* I_BRANCH: its number in the thread (tstate.cond) */
 };
 
 struct program {
     struct insn in[MAX_INSNS];
-    int n;
+    int n, nbranches;
     bool overflow;
 };
 
-static int emit(struct program *p, enum insn_kind k, const struct lt_stmt *s)
+static int emit(struct program *p, enum insn_kind k, const struct lt_stmt *s, int parent)
 {
-    if (p->n == MAX_INSNS) {
+    if (p->n == MAX_INSNS || (k == I_BRANCH && p->nbranches == MAX_BRANCHES)) {
         p->overflow = true;
         return p->n - 1;
     }
-    p->in[p->n] = (struct insn){k, s, -1};
+    p->in[p->n] = (struct insn){k, s, -1, parent, k == I_BRANCH ? p->nbranches++ : -1};
     return p->n++;
 }
 
-static void flatten(struct program *p, const struct lt_block *b)
+static void flatten(struct program *p, const struct lt_block *b, int parent)
 {
-    for (int i = 0; i < b->n; i++) {
+    for (int i = 0; i < b->n && !p->overflow; i++) {
         const struct lt_stmt *s = &b->stmts[i];
         if (s->kind != LT_S_IF) {
-            emit(p, I_STMT, s);
+            emit(p, I_STMT, s, parent);
             continue;
         }
-        int br = emit(p, I_BRANCH, s);
-        flatten(p, &s->then);
-        int jmp = emit(p, I_JUMP, s);
+        int br = emit(p, I_BRANCH, s, parent);
+        flatten(p, &s->then, br);
+        int jmp = emit(p, I_JUMP, s, parent);
+        if (p->overflow)
+            return;
         p->in[br].target = p->n;
-        flatten(p, &s->els);
+        flatten(p, &s->els, br);
         p->in[jmp].target = p->n;
     }
 }
@@ -83,6 +87,8 @@ static void flatten(struct program *p, const struct lt_block *b)
 struct tev {
     struct lt_xev x;
     uint64_t addr, data, ctrl;
+    uint64_t branch;          /* reads an earlier conditional branch of this path depended on */
+    uint64_t srcu_from;       /* srcu_read_unlock: the srcu_read_lock whose index it was given */
     int rmw_read;             /* write half of an RMW: its read's index in the path; else -1 */
 };
 
@@ -126,6 +132,12 @@ struct tstate {
     int pc;
     int regs[LT_MAX_REGS];
     int ev_of_id[LT_MAX_ACCESSES];  /* the read event (path index) of each access id run so far, or -1 */
+    /* Dependencies as this path computes them (sets of access ids): a
+     * register assigned in one branch of an if carries, after the if, what
+     * it carries on the path taken, not on both (herd7 runs each path). */
+    lt_deps regdeps[LT_MAX_REGS];   /* the reads each register's value now comes from */
+    lt_deps cond[MAX_BRANCHES];     /* per if of the thread: the reads its condition came from */
+    lt_deps branched;               /* the reads the conditions of the ifs run so far came from */
     struct path path;
 };
 
@@ -151,6 +163,16 @@ static int eval(const struct lt_expr *e, const struct tstate *st)
         return 1;
     int b = eval(e->b, st);
     return lt_binop(e->op, a, b); /* ast.c: the one meaning the operational machines use too */
+}
+
+/* The reads expression e's value comes from on this path. */
+static lt_deps expr_deps(const struct lt_expr *e, const struct tstate *st)
+{
+    if (!e)
+        return 0;
+    if (e->kind == LT_E_REG)
+        return st->regdeps[e->reg];
+    return expr_deps(e->a, st) | expr_deps(e->b, st) | expr_deps(e->c, st);
 }
 
 /* The annotation herd7 would print in brackets for a C11 access. */
@@ -202,7 +224,7 @@ static void fence_annotate(const struct lt_stmt *s, struct lt_xev *x)
     case LT_F_AFTER_ATOMIC: t = LT_TAG_AFTER_ATOMIC; break;
     case LT_F_AFTER_SPINLOCK: t = LT_TAG_AFTER_SPINLOCK; break;
     case LT_F_AFTER_UNLOCK_LOCK: t = LT_TAG_AFTER_UNLOCK_LOCK; break;
-    case LT_F_AFTER_SRCU_UNLOCK: t = LT_TAG_MB; break;
+    case LT_F_AFTER_SRCU_UNLOCK: t = LT_TAG_MB | LT_TAG_AFTER_SRCU_UNLOCK; break;
     case LT_F_BARRIER:
     case LT_F_C11_SIGNAL:
         t = LT_TAG_BARRIER;
@@ -235,9 +257,13 @@ static struct tev *new_event(struct runner *r, struct tstate *st, enum lt_xkind 
     e->x.atomic = !s->plain;
     e->rmw_read = -1;
     /* dependencies: the parser's access ids, as this path's read events */
-    lt_deps sets[3] = {s->addr_deps, s->data_deps, s->ctrl_deps};
-    uint64_t *out[3] = {&e->addr, &e->data, &e->ctrl};
-    for (int k = 0; k < 3; k++)
+    lt_deps ctrl = 0;
+    for (int b = r->prog->in[st->pc].parent; b >= 0; b = r->prog->in[b].parent)
+        ctrl |= st->cond[r->prog->in[b].branch];
+    lt_deps sets[4] = {expr_deps(s->addr, st), expr_deps(s->value, st) | expr_deps(s->expected, st), ctrl,
+                       st->branched};
+    uint64_t *out[4] = {&e->addr, &e->data, &e->ctrl, &e->branch};
+    for (int k = 0; k < 4; k++)
         for (lt_deps d = sets[k]; d; d &= d - 1) {
             int id = __builtin_ctzll(d);
             if (id < LT_MAX_ACCESSES && st->ev_of_id[id] >= 0)
@@ -265,6 +291,10 @@ static bool marker(struct runner *r, struct tstate *st, const struct lt_stmt *s,
     e->x.tags = tag;
     e->x.mo = tag & (LT_TAG_SYNC_RCU | LT_TAG_SYNC_SRCU) ? LT_SEQ_CST : LT_RELAXED;
     snprintf(e->x.label, sizeof e->x.label, "%s", label);
+    if (tag == LT_TAG_SRCU_UNLOCK) { /* its "data" is the index: which section it ends, not a dependency */
+        e->srcu_from = e->data;
+        e->data = 0;
+    }
     return true;
 }
 
@@ -274,7 +304,7 @@ static bool implicit_fence(struct runner *r, struct tstate *st, const struct lt_
     struct tev *e = new_event(r, st, LT_X_FENCE, s, -1);
     if (!e)
         return false;
-    e->addr = e->data = e->ctrl = 0;
+    e->addr = e->data = e->ctrl = e->branch = e->srcu_from = 0;
     e->x.tags = LT_TAG_IMPLICIT;
     e->x.mo = LT_SEQ_CST;
     snprintf(e->x.label, sizeof e->x.label, "sc (implicit)");
@@ -285,10 +315,12 @@ static void run_from(struct runner *r, struct tstate *st);
 
 static void finish_path(struct runner *r, struct tstate *st)
 {
-    if (!r->paths)
-        return;
     if (r->npaths == MAX_PATHS) {
         r->overflow = true;
+        return;
+    }
+    if (!r->paths) { /* only collecting values: count the path, as the final run will store it */
+        r->npaths++;
         return;
     }
     memcpy(st->path.regs, st->regs, sizeof st->regs);
@@ -390,6 +422,11 @@ static void after_read(struct runner *r, struct tstate *st, const struct lt_stmt
         if (full && !implicit_fence(r, st, s))
             return;
     }
+    /* what the registers the read wrote now carry: this read */
+    if (s->reg >= 0)
+        st->regdeps[s->reg] = (lt_deps)1 << s->id;
+    if (s->kind == LT_S_RMW && s->reg_expected >= 0)
+        st->regdeps[s->reg_expected] = (lt_deps)1 << s->id;
     st->pc++;
     run_from(r, st);
 }
@@ -415,12 +452,16 @@ static void run_from(struct runner *r, struct tstate *st)
             continue;
         }
         if (in->kind == I_BRANCH) {
+            st->cond[in->branch] = expr_deps(s->value, st);
+            st->branched |= st->cond[in->branch];
             st->pc = eval(s->value, st) ? st->pc + 1 : in->target;
             continue;
         }
         switch (s->kind) {
         case LT_S_ASSIGN:
             set_reg(st, s->reg, eval(s->value, st));
+            if (s->reg >= 0)
+                st->regdeps[s->reg] = expr_deps(s->value, st);
             break;
         case LT_S_FENCE:
             if (!new_event(r, st, LT_X_FENCE, s, -1))
@@ -431,6 +472,12 @@ static void run_from(struct runner *r, struct tstate *st)
                         s->domain >= 0 ? "srcu-lock" : "rcu-lock"))
                 return;
             set_reg(st, s->reg, 0);
+            if (s->reg >= 0) /* srcu_read_lock's index names its section (srcu_from) */
+                st->regdeps[s->reg] = 0;
+            if (s->reg >= 0 && s->domain >= 0 && s->id >= 0 && s->id < LT_MAX_ACCESSES) {
+                st->ev_of_id[s->id] = st->path.nev - 1;
+                st->regdeps[s->reg] = (lt_deps)1 << s->id;
+            }
             break;
         case LT_S_RCU_UNLOCK:
             if (!marker(r, st, s, s->domain >= 0 ? LT_TAG_SRCU_UNLOCK : LT_TAG_RCU_UNLOCK,
@@ -706,6 +753,10 @@ static void build_candidate(struct enumerator *en)
                 lt_add(&x->data, en->first[k] + __builtin_ctzll(s), e);
             for (uint64_t s = te->ctrl; s; s &= s - 1)
                 lt_add(&x->ctrl, en->first[k] + __builtin_ctzll(s), e);
+            for (uint64_t s = te->branch; s; s &= s - 1)
+                lt_add(&x->branch, en->first[k] + __builtin_ctzll(s), e);
+            for (uint64_t s = te->srcu_from; s; s &= s - 1)
+                lt_add(&x->srcu_idx, en->first[k] + __builtin_ctzll(s), e);
             if (te->rmw_read >= 0)
                 lt_add(&x->rmw, en->first[k] + te->rmw_read, e);
         }
@@ -774,38 +825,132 @@ static void choose_paths(struct enumerator *en, int k)
     }
 }
 
-/* The values each location can hold.  A value that a real execution reads
- * was written by a chain of writes, each computed from the one before it
- * (an RMW increments what it read); such a chain uses each write at most
- * once, so it is no longer than the number of writes in the program.
- * Rounds of "run every thread, collect what it writes" up to that length
- * therefore find every value any execution can read; a round that adds
- * nothing ends it early.  (Values only a longer chain gives, such as a
- * counter read back by its own increment over and over, need no place.) */
+/* Add to out every value a store writes when each read returns a value of in.  False on overflow. */
+static bool add_written(struct enumerator *en, const struct values *in, struct values *out)
+{
+    for (int k = 0; k < en->t->nthreads; k++) {
+        struct runner r = {.t = en->t, .thread = k, .prog = &en->prog[k], .vals = in, .written = out};
+        run_thread(&r);
+        if (r.overflow)
+            return false;
+    }
+    return !out->overflow;
+}
+
+static bool values_has(const struct values *vs, int var, int value)
+{
+    for (int i = 0; i < vs->n[var]; i++)
+        if (vs->v[var][i] == value)
+            return true;
+    return false;
+}
+
+static int values_count(const struct lt_test *t, const struct values *vs)
+{
+    int n = 0;
+    for (int v = 0; v < t->nvars; v++)
+        n += vs->n[v];
+    return n;
+}
+
+/* From vs, rounds of "add what the stores write" until nothing changes or
+ * after rounds rounds.  False on overflow. */
+static bool close_up(struct enumerator *en, struct values *vs, int rounds)
+{
+    for (int round = 0; round <= rounds; round++) {
+        struct values next = *vs;
+        if (!add_written(en, vs, &next))
+            return false;
+        if (values_count(en->t, &next) == values_count(en->t, vs))
+            return true;
+        *vs = next;
+    }
+    return true;
+}
+
+/* Every constant (and variable address) in expression e, into c. */
+static void constants_of(const struct lt_expr *e, struct values *c)
+{
+    if (!e)
+        return;
+    if (e->kind == LT_E_CONST)
+        values_add(c, 0, e->value);
+    else if (e->kind == LT_E_ADDR)
+        values_add(c, 0, LT_PTR(e->var));
+    constants_of(e->a, c);
+    constants_of(e->b, c);
+    constants_of(e->c, c);
+}
+
+/* The values each location can hold.
+ *
+ * First the values real executions build up from the initial ones: a value
+ * a read returns was written by a chain of writes, each computed from the
+ * one before it (an RMW increments what it read); such a chain uses each
+ * write at most once, so it is no longer than the number of writes in the
+ * program.  Rounds of "run every thread, collect what it writes" up to that
+ * length find every such value; a round that adds nothing ends it early.
+ * (Values only a longer chain gives, such as a counter read back by its own
+ * increment over and over, need no place.)
+ *
+ * Then the values an execution can justify only by itself: in load
+ * buffering with a write under "if (r0) y = 1;" on each side, each read can
+ * return 1 because the other thread's write stored 1 because its read
+ * returned 1.  No chain from the initial values reaches 1, yet the candidate
+ * is well formed (each read reads a write of its own value), and a model
+ * that allows such cycles (the kernel's, for plain accesses) must be asked
+ * about it, as herd7 does by solving the values' equations.  So every
+ * location is offered, besides, every constant of the program; then values
+ * no store can write when the reads choose from the sets are dropped, over
+ * and over, down to the largest sets that hold only values some store
+ * writes.  The first stage's values survive this (they are written from
+ * each other), so the second can only add candidates; when it would
+ * overflow a bound, the first stage's sets stand. */
 static bool collect_values(struct enumerator *en, struct values *vs)
 {
     const struct lt_test *t = en->t;
-    memset(vs, 0, sizeof *vs);
+    struct values init;
+    memset(&init, 0, sizeof init);
     for (int v = 0; v < t->nvars; v++)
-        values_add(vs, v, t->vars[v].init);
+        values_add(&init, v, t->vars[v].init);
     int writes = 0;
     for (int k = 0; k < t->nthreads; k++)
         for (int i = 0; i < t->threads[k].naccesses; i++)
             writes += lt_stmt_writes(t->threads[k].access[i]);
-    for (int round = 0; round <= writes; round++) {
-        struct values next = *vs;
-        for (int k = 0; k < t->nthreads; k++) {
-            struct runner r = {.t = t, .thread = k, .prog = &en->prog[k], .vals = vs, .written = &next};
-            run_thread(&r);
-            if (r.overflow)
-                return false;
+    *vs = init;
+    if (!close_up(en, vs, writes))
+        return false;
+
+    struct values consts;
+    memset(&consts, 0, sizeof consts);
+    for (int k = 0; k < t->nthreads; k++)
+        for (int i = 0; i < en->prog[k].n; i++) {
+            const struct lt_stmt *s = en->prog[k].in[i].s;
+            if (s->kind == LT_S_STORE || s->kind == LT_S_RMW || s->kind == LT_S_ASSIGN || s->kind == LT_S_IF)
+                constants_of(s->value, &consts);
         }
-        if (next.overflow)
-            return false;
-        if (memcmp(&next, vs, sizeof next) == 0)
+    struct values cur = *vs;
+    for (int v = 0; v < t->nvars; v++)
+        for (int i = 0; i < consts.n[0]; i++)
+            values_add(&cur, v, consts.v[0][i]);
+    if (consts.overflow || cur.overflow || values_count(t, &cur) == values_count(t, vs))
+        return true;
+    if (!close_up(en, &cur, writes))
+        return true;
+    for (;;) {
+        struct values next = init, kept;
+        if (!add_written(en, &cur, &next))
             return true;
-        *vs = next;
+        memset(&kept, 0, sizeof kept);
+        for (int v = 0; v < t->nvars; v++)
+            for (int i = 0; i < cur.n[v]; i++)
+                if (values_has(&next, v, cur.v[v][i]))
+                    values_add(&kept, v, cur.v[v][i]);
+        if (values_count(t, &kept) == values_count(t, &cur))
+            break;
+        cur = kept;
     }
+    *vs = cur;
     return true;
 }
 
@@ -825,16 +970,17 @@ static int enumerate(const struct lt_test *t, long budget, lt_exec_visit *visit,
     err[0] = '\0';
     int rc = 0;
     for (int k = 0; k < t->nthreads; k++) {
-        flatten(&en->prog[k], &t->threads[k].body);
+        flatten(&en->prog[k], &t->threads[k].body, -1);
         if (en->prog[k].overflow) {
-            snprintf(err, errsize, "thread P%d has more than %d statements", k, MAX_INSNS);
+            snprintf(err, errsize, "thread P%d has more than %d statements or %d ifs", k, MAX_INSNS, MAX_BRANCHES);
             rc = -1;
             goto out;
         }
     }
     struct values vs;
     if (!collect_values(en, &vs)) {
-        snprintf(err, errsize, "too many values (more than %d per location)", MAX_VALUES);
+        snprintf(err, errsize, "too many values (more than %d per location) or paths (more than %d per thread)",
+                 MAX_VALUES, MAX_PATHS);
         rc = -1;
         goto out;
     }
@@ -1150,8 +1296,10 @@ void lt_xev_name(const struct lt_exec *x, int e, char *buf, size_t size)
 {
     const struct lt_xev *ev = &x->ev[e];
     const char *var = ev->loc >= 0 ? x->test->vars[ev->loc].name : "";
+    char value[64]; /* a pointer value prints as the variable's name, as in the states */
+    lt_value_name(x->test, ev->value, value, (int)sizeof value);
     if (ev->thread < 0) {
-        snprintf(buf, size, "W %s=%d", var, ev->value);
+        snprintf(buf, size, "W %s=%s", var, value);
         return;
     }
     int letter = 0;
@@ -1165,7 +1313,7 @@ void lt_xev_name(const struct lt_exec *x, int e, char *buf, size_t size)
     if (ev->kind == LT_X_FENCE)
         snprintf(buf, size, "%s: F[%s]", id, ev->label);
     else
-        snprintf(buf, size, "%s: %c[%s] %s=%d", id, ev->kind == LT_X_READ ? 'R' : 'W', ev->label, var, ev->value);
+        snprintf(buf, size, "%s: %c[%s] %s=%s", id, ev->kind == LT_X_READ ? 'R' : 'W', ev->label, var, value);
 }
 
 struct finder {

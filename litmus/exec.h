@@ -73,7 +73,11 @@ enum lt_tag {
     /* A fence that only the C11 meaning of a fully ordered kernel RMW adds
      * (seq_cst fences around it, mapping.h): C11 models read it; kernel and
      * hardware models skip it, they see the RMW's LT_TAG_MB instead. */
-    LT_TAG_IMPLICIT = 1u << 26
+    LT_TAG_IMPLICIT = 1u << 26,
+    /* smp_mb__after_srcu_read_unlock, besides LT_TAG_MB (what it compiles to):
+     * the kernel model orders with it only what precedes an srcu_read_unlock
+     * before it, not every access before it */
+    LT_TAG_AFTER_SRCU_UNLOCK = 1u << 27
 };
 
 struct lt_xev {
@@ -103,6 +107,11 @@ struct lt_exec {
     /* the program */
     lt_rel po;                /* program order, transitive, within a thread */
     lt_rel addr, data, ctrl;  /* read -> later access whose address / stored value / execution depends on its value */
+    lt_rel branch;            /* read -> every later event of its thread past a conditional branch on its value,
+                                 taken or not: the control dependency of compiled code (ctrl is herd7's C one,
+                                 the events inside the if only) */
+    lt_rel srcu_idx;          /* srcu_read_lock -> the srcu_read_unlock given its index (through registers):
+                                 which section an unlock ends, when sections overlap without nesting */
     lt_rel rmw;               /* read half -> write half of one RMW (a failed cmpxchg is a lone read) */
     lt_rel loc;               /* same location (accesses and, for srcu, the srcu_struct), reflexive */
     lt_rel intra, ext;        /* same thread (reflexive) / different threads; initial writes are in no thread */

@@ -355,9 +355,10 @@ int lt_graph_write(const struct lt_test *t, const struct lt_model *m, const int 
     base_edges(x, p);
     char state[512] = "";
     for (int k = 0; k < t->nobs; k++) {
-        char name[96];
+        char name[96], value[64];
         lt_loc_name(t, k, name, sizeof name);
-        snprintf(state + strlen(state), sizeof state - strlen(state), "%s=%d; ", name, final[k]);
+        lt_value_name(t, final[k], value, (int)sizeof value);
+        snprintf(state + strlen(state), sizeof state - strlen(state), "%s=%s; ", name, value);
     }
     size_t len = (size_t)snprintf(caption, capsize, "%s under %s: %s\n", t->name, m->label, state);
     if (found == 1) {

@@ -336,6 +336,10 @@ static int add_reg(struct parser *ps, struct lt_thread *th, int thread, const ch
     th->regs[r].name = lt_arena_strdup(ps->t->arena, name);
     th->regs[r].init = 0;
     th->regs[r].hidden = false;
+    /* A slot can be reused (a hidden register renamed away frees its slot):
+     * a new register carries no read until one is assigned to it. */
+    if (th == ps->th)
+        ps->regdeps[r] = 0;
     return r;
 }
 

@@ -92,6 +92,9 @@ def smoke(path, binary):
             shares = sum(v for k, v in r.items() if k.startswith("share_t"))
             if abs(shares - 100) > 0.5:
                 problems.append(f"{n}: per-thread shares add up to {shares:.2f} %, not 100 %")
+            # A change of owner needs an acquisition: at most one per acquisition.
+            if r.get("handoffs_per_acq", 0) > 1.000001:
+                problems.append(f"{n}: handoffs_per_acq = {r['handoffs_per_acq']}, more than one per acquisition")
         if scenario in ("config", "config_par") and not r.get("writes_per_s", 0) > 0:
             problems.append(f"{n}: the writer published nothing")
         if scenario == "channels" and not r.get("items_per_s", 0) > 0:

@@ -86,6 +86,7 @@ struct worker {
     struct worker_stats *st;
     int ep;
     struct conn *conns;
+    unsigned nconns;         /* open connections on the list above */
     struct conn *dead;       /* closed this batch: later events may still name them */
     bool draining;           /* shutdown began: no new requests on kept-alive connections */
     bool listening;
@@ -354,6 +355,7 @@ static void conn_close(struct worker *w, struct conn *c)
         w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    w->nconns--;
     if (c->idle)
         gauge(&w->st->idle, -1);
     if (c->counted_sleeping)
@@ -587,10 +589,23 @@ static void refuse(struct worker *w, int fd)
     bump(&w->st->refused, 1);
 }
 
+/* Whether this worker already holds more than its share of the open
+ * connections.  EPOLLEXCLUSIVE wakes one worker per arrival, but the one
+ * that wakes could take a whole burst (a client opening 64 connections at
+ * once) and serve it alone while the other workers idle, and every request
+ * on those connections then waits behind the others: the tail latency
+ * doubles.  A worker over its share takes one connection per wake-up (never
+ * none, which could leave one waiting), much as nginx's accept_disabled. */
+static bool over_share(const struct worker *w)
+{
+    unsigned total = (unsigned)atomic_load_explicit(&w->srv->conns, memory_order_relaxed); /* a count only */
+    return w->nconns > total / w->srv->opts.workers + 1;
+}
+
 static void accept_some(struct worker *w)
 {
     struct server *s = w->srv;
-    for (int i = 0; i < 64; i++) {
+    for (int i = 0; i < 64 && (i == 0 || !over_share(w)); i++) {
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
@@ -642,6 +657,7 @@ static void accept_some(struct worker *w)
         if (w->conns)
             w->conns->prev = c;
         w->conns = c;
+        w->nconns++;
         gauge(&w->st->active, 1);
         conn_update(w, c);
     }

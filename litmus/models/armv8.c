@@ -48,8 +48,10 @@
  *   external  ob is acyclic (multi-copy atomicity: one order all agree on);
  *   atomic    rmw ∩ (fr; co) is empty.
  * Control dependencies: a conditional branch orders, on ARM, every write after
- * it in program order, not only those inside the if; so ctrl here is the
- * engine's ctrl extended along po.
+ * it in program order, not only those inside the if, and whichever way it
+ * went (an if with nothing to do on this path still compiles to a branch);
+ * so ctrl here is the engine's branch relation (exec.h), with its ctrl
+ * extended along po besides.
  */
 #include "litmus/exec.h"
 
@@ -148,7 +150,7 @@ static bool armv8_consistent(const struct lt_exec *x, struct lt_check *why)
     lt_set M = x->M, R = x->R, W = x->W;
     lt_rel obs = lt_union3(lt_inter(x->rf, x->ext), lt_inter(x->co, x->ext), lt_inter(x->fr, x->ext));
     lt_rel lrs = local_read_successor(x);
-    lt_rel ctrl = lt_seq(x->ctrl, poq);
+    lt_rel ctrl = lt_union(x->branch, lt_seq(x->ctrl, poq));
     lt_rel dob = lt_union3(x->addr, x->data, lt_seq(ctrl, lt_id(W)));
     dob = lt_union3(dob, lt_seq(lt_seq(x->addr, po), lt_id(W)), lt_seq(lt_union(x->addr, x->data), lrs));
     lt_rel aob = lt_union(x->rmw, lt_seq(lt_seq(x->rmw, lrs), lt_id(a.A)));

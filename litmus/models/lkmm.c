@@ -63,7 +63,7 @@ struct lk {
     lt_set acq, rel, noret;     /* Acquire (incl. lock reads), Release (incl. unlocks), Noreturn reads */
     lt_set rmwev;               /* events of an RMW instruction (herd's RMW set), locks excluded */
     lt_set lkr, lkw, ul;        /* spin_lock's read and write halves, spin_unlock */
-    lt_set f_mb, f_rmb, f_wmb, f_before, f_after, f_spin, f_ul_lock, f_sync;
+    lt_set f_mb, f_rmb, f_wmb, f_before, f_after, f_spin, f_ul_lock, f_sync, f_after_srcu;
     lt_set r_mb, w_mb;          /* halves of fully ordered RMWs (a virtual smp_mb on each side) */
     lt_set rcu_lock, rcu_unlock, srcu_lock, srcu_unlock, sync_rcu, sync_srcu;
     lt_rel po, loc, intra, ext, rf, co, fr, rfe, rfi;
@@ -84,7 +84,9 @@ static void classify(const struct lt_exec *x, struct lk *k)
         lt_set b = lt_bit(e);
         unsigned t = ev->tags;
         if (ev->kind == LT_X_FENCE) {
-            if (t & LT_TAG_MB)
+            if (t & LT_TAG_AFTER_SRCU_UNLOCK)
+                k->f_after_srcu |= b;
+            else if (t & LT_TAG_MB)
                 k->f_mb |= b;
             if (t & LT_TAG_RMB)
                 k->f_rmb |= b;
@@ -203,14 +205,20 @@ static lt_rel full_mb(const struct lk *k)
     r = lt_union(r, lt_seq(lt_seq(poq, lt_id(k->rmwev)), fencerel(k, k->f_after)));
     /* smp_mb__after_spinlock(): a lock and everything before it, to everything after */
     r = lt_union(r, lt_seq(lt_seq(poq, lt_id(k->lkw)), fencerel(k, k->f_spin)));
+    /* smp_mb__after_srcu_read_unlock(): what comes before an srcu_read_unlock
+     * that precedes it, against everything after it (not a full smp_mb) */
+    r = lt_union(r, lt_seq(lt_seq(po, lt_id(k->srcu_unlock)), fencerel(k, k->f_after_srcu)));
     /* smp_mb__after_unlock_lock(): an unlock followed (in co or po) by a lock */
     lt_rel handover = lt_seq(lt_seq(po, lt_id(k->ul)), lt_union(k->co, po));
     r = lt_union(r, lt_seq(lt_seq(handover, lt_id(k->lkw)), fencerel(k, k->f_ul_lock)));
     return only(k->M, r, k->M);
 }
 
-/* Matching lock/unlock pairs of read-side critical sections, innermost
- * first like parentheses, per thread (and per srcu_struct for SRCU). */
+/* Matching lock/unlock pairs of read-side critical sections, per thread
+ * (and per srcu_struct for SRCU).  An srcu_read_unlock given the index an
+ * srcu_read_lock returned ends that lock's section, whatever the nesting
+ * (two SRCU sections may overlap: lock a, lock b, unlock a, unlock b);
+ * otherwise the innermost open section, like parentheses. */
 static lt_rel critical_sections(const struct lt_exec *x, lt_set locks, lt_set unlocks, bool by_loc)
 {
     lt_rel rscs = lt_empty();
@@ -222,8 +230,13 @@ static lt_rel critical_sections(const struct lt_exec *x, lt_set locks, lt_set un
         if (lt_in(locks, e)) {
             stack[depth++] = e;
         } else if (lt_in(unlocks, e)) {
+            bool named = false;
+            for (int i = 0; i < depth && by_loc; i++)
+                named |= lt_has(&x->srcu_idx, stack[i], e);
             for (int i = depth - 1; i >= 0; i--) {
                 if (by_loc && x->ev[stack[i]].loc != x->ev[e].loc)
+                    continue;
+                if (named && !lt_has(&x->srcu_idx, stack[i], e))
                     continue;
                 lt_add(&rscs, stack[i], e);
                 memmove(&stack[i], &stack[i + 1], (size_t)(depth - i - 1) * sizeof stack[0]);
@@ -322,17 +335,29 @@ static bool lkmm_consistent(const struct lt_exec *x, struct lt_check *why)
     lt_rel nonrw = lt_union3(strong, po_rel, acq_po);
     lt_rel fence = lt_union3(nonrw, wmb, rmb);
 
+    /* Dependencies pass through memory inside a thread: a value stored and
+     * read back by the same thread (a plain temporary, say) still depends
+     * on the read it was computed from, as it would through a register.  So
+     * each dependency may start with any number of data;rfi steps (the
+     * kernel model's rule since 2023; dep+plain in the corpus shows it). */
+    lt_rel carry = star(&k, lt_seq(x->data, k.rfi));
+    lt_rel addr = lt_seq(carry, x->addr), data = lt_seq(carry, x->data), ctrl = lt_seq(carry, x->ctrl);
+
     /* preserved program order */
-    lt_rel dep = lt_union(x->addr, x->data);
-    lt_rel rwdep = lt_seq(lt_union(dep, x->ctrl), lt_id(k.W));
+    lt_rel dep = lt_union(addr, data);
+    lt_rel rwdep = lt_seq(lt_union(dep, ctrl), lt_id(k.W));
     lt_rel overwrite = lt_union(k.co, k.fr);
-    lt_rel to_w = lt_union3(rwdep, lt_inter(overwrite, intra), lt_seq(lt_seq(x->addr, lt_id(k.plain)), wmb));
-    lt_rel to_r = lt_union(x->addr, lt_seq(lt_seq(dep, lt_id(Mk)), k.rfi));
+    lt_rel to_w = lt_union3(rwdep, lt_inter(overwrite, intra), lt_seq(lt_seq(addr, lt_id(k.plain)), wmb));
+    lt_rel to_r = lt_union(addr, lt_seq(lt_seq(dep, lt_id(Mk)), k.rfi));
     lt_rel ppo = lt_union(lt_union3(to_r, to_w, fence), lt_inter(unlock_lock, intra));
 
     /* propagation */
     lt_rel acumul = lt_seq(opt(&k, lt_seq(k.rfe, lt_id(Mk))), lt_union(strong, po_rel));
-    lt_rel cumul_fence = only(Mk, lt_union3(acumul, wmb, unlock_lock), Mk);
+    /* A release reaches through RMWs that read from it and from each other
+     * (atomic_inc on a flag another thread set with a release, say): the
+     * kernel model's rmw-sequence, C11's release sequence. */
+    lt_rel rmw_seq = star(&k, lt_seq(k.rf, x->rmw));
+    lt_rel cumul_fence = lt_seq(only(Mk, lt_union3(acumul, wmb, unlock_lock), Mk), rmw_seq);
     lt_rel prop = lt_seq(lt_id(Mk), opt(&k, lt_inter(overwrite, ext)));
     prop = lt_seq(prop, lt_seq(star(&k, cumul_fence), lt_id(Mk)));
     prop = lt_seq(prop, lt_seq(opt(&k, k.rfe), lt_id(Mk)));
@@ -375,9 +400,9 @@ static bool lkmm_consistent(const struct lt_exec *x, struct lt_check *why)
     lt_rel vis = lt_seq(lt_seq(star(&k, cumul_fence), opt(&k, k.rfe)), lt_id(Mk));
     vis = lt_seq(vis, lt_union(lt_seq(lt_seq(strong2, lt_id(Mk)), xbs), lt_inter(xbs, intra)));
     lt_rel rmb_any = fencerel(&k, k.f_rmb);
-    lt_rel w_pre = lt_seq(lt_id(Mk), opt(&k, lt_union(x->addr, fence2)));
-    lt_rel r_pre = lt_seq(lt_id(Mk), opt(&k, lt_union3(x->addr, nonrw, only(r4rmb, rmb_any, k.all & ~k.noret))));
-    lt_rel w_post = lt_seq(opt(&k, fence2), lt_id(Mk));
+    lt_rel w_pre = lt_seq(lt_id(Mk), opt(&k, lt_union(addr, fence2)));
+    lt_rel r_pre = lt_seq(lt_id(Mk), opt(&k, lt_union3(addr, nonrw, only(r4rmb, rmb_any, k.all & ~k.noret))));
+    lt_rel w_post = lt_seq(lt_seq(opt(&k, fence2), lt_id(Mk)), rmw_seq);
     lt_rel r_post = lt_seq(opt(&k, lt_union(nonrw, only(k.all & ~k.noret, rmb_any, r4rmb))), lt_id(Mk));
     lt_rel ww_vis = lt_union3(fence2, lt_seq(lt_seq(strong2, xbs), w_pre), lt_seq(lt_seq(w_post, vis), w_pre));
     lt_rel wr_vis = lt_union3(fence2, lt_seq(lt_seq(strong2, xbs), r_pre), lt_seq(lt_seq(w_post, vis), r_pre));
