@@ -56,17 +56,26 @@ def _plot(out, names, read, p50, p99, hz):
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 0.35 * len(names) + 1.8), sharey=True)
     ys = range(len(names))
     a.barh(list(ys), [v or 0 for v in read], color="tab:blue")
+    for y, v in zip(ys, read):  # the number itself: a log axis hides factors of two
+        if v:
+            a.annotate(_ns(v), (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize="small")
     a.set_xscale("log")
+    a.set_xlim(right=max(v for v in read if v) * 4 if any(read) else None)
     a.set_xlabel("CPU ns per read (log)")
     a.set_title("Read cost, readers on every CPU")
     a.set_yticks(list(ys))
     a.set_yticklabels(names)
     a.invert_yaxis()
     h = 0.4
-    b.barh([y - h / 2 for y in ys], [v or 0 for v in p50], height=h, label="p50", color="tab:green")
-    b.barh([y + h / 2 for y in ys], [v or 0 for v in p99], height=h, label="p99", color="tab:red")
+    # microseconds: the span runs from tens of us to tens of ms
+    b.barh([y - h / 2 for y in ys], [v / 1e3 if v else 0 for v in p50], height=h, label="p50", color="tab:green")
+    b.barh([y + h / 2 for y in ys], [v / 1e3 if v else 0 for v in p99], height=h, label="p99", color="tab:red")
+    for y, v in zip(ys, p50):
+        if not v:
+            b.annotate("frees nothing", (0, y), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                       textcoords="offset points", va="center", fontsize="small", color="0.4")
     b.set_xscale("log")
-    b.set_xlabel("ns from the publish that retired a version to its free (log)")
+    b.set_xlabel("µs from the publish that retired a version to its free (log)")
     b.set_title(f"Writer side: publish to free ({hz} publishes/s asked)")
     b.legend(loc="best", fontsize="small")
     for ax in (a, b):
