@@ -48,10 +48,17 @@ enum op {
     OP_JUMP                      /* go to target (the end of an if's then-block) */
 };
 
+/* Read-side lock statements per thread with a section bit of their own
+ * (do_rcu); later ones share the last bit. */
+#define MAX_SECTIONS 31
+
 struct instr {
     enum op op;
     const struct lt_stmt *s;
     int target;
+    int slot;                    /* OP_RCU_LOCK: its section's bit in the thread (see do_rcu);
+                                    OP_RCU_UNLOCK: the bit of the srcu_read_lock whose index it is
+                                    given, or -1 (it ends the innermost section) */
 };
 
 struct code {
@@ -86,7 +93,7 @@ static int count_instrs(const struct lt_block *b)
 
 static int emit(struct code *c, enum op op, const struct lt_stmt *s)
 {
-    c->ins[c->n] = (struct instr){op, s, -1};
+    c->ins[c->n] = (struct instr){op, s, -1, -1};
     return c->n++;
 }
 
@@ -136,12 +143,22 @@ static void lower_stmt(struct code *c, const struct lt_stmt *s)
     case LT_S_ISLOCKED:
         emit(c, OP_ISLOCKED, s);
         break;
-    case LT_S_RCU_LOCK:
-        emit(c, OP_RCU_LOCK, s);
+    case LT_S_RCU_LOCK: {
+        int locks = 0;
+        for (int i = 0; i < c->n; i++)
+            locks += c->ins[i].op == OP_RCU_LOCK;
+        c->ins[emit(c, OP_RCU_LOCK, s)].slot = locks < MAX_SECTIONS ? locks : MAX_SECTIONS - 1;
         break;
-    case LT_S_RCU_UNLOCK:
-        emit(c, OP_RCU_UNLOCK, s);
+    }
+    case LT_S_RCU_UNLOCK: {
+        /* srcu_read_unlock(s, r): the last srcu_read_lock before it that set r */
+        int slot = -1;
+        for (int i = c->n - 1; i >= 0 && slot < 0 && s->value && s->value->kind == LT_E_REG; i--)
+            if (c->ins[i].op == OP_RCU_LOCK && c->ins[i].s->domain >= 0 && c->ins[i].s->reg == s->value->reg)
+                slot = c->ins[i].slot;
+        c->ins[emit(c, OP_RCU_UNLOCK, s)].slot = slot;
         break;
+    }
     case LT_S_SYNC_RCU:
         emit(c, OP_SYNC, s);
         emit(c, OP_SYNC_WAIT, s);
@@ -500,8 +517,8 @@ static bool all_buffers_empty(const struct machine *mc, int *st)
     return true;
 }
 
-/* A sync's wait is over when every reader it saw inside has left that
- * section (its depth is 0, or its epoch moved on: a new section began). */
+/* A sync's wait is over when every section it saw open has ended (the
+ * sections begun since do not count). */
 static bool readers_gone(const struct machine *mc, int *st, int k, const struct lt_stmt *s)
 {
     struct tstate me = thread_of(mc, st, k);
@@ -510,7 +527,7 @@ static bool readers_gone(const struct machine *mc, int *st, int k, const struct 
         if (me.snap[j] == 0)
             continue;
         struct tstate o = thread_of(mc, st, j);
-        if (o.rcu[2 * d] > 0 && o.rcu[2 * d + 1] == me.snap[j] - 1)
+        if (o.rcu[2 * d] & me.snap[j])
             return false;
     }
     return true;
@@ -639,7 +656,13 @@ static void do_rmw(const struct machine *mc, int *st, int k, const struct lt_stm
     report(mc, st, nr, ev);
 }
 
-/* rcu_read_lock / srcu_read_lock: the outermost one starts a new section (epoch + 1). */
+/* Read-side sections, per thread and domain: rcu[2 * d] has one bit per
+ * section open now (the bit of the lock statement that began it: with no
+ * loops, a statement runs at most once, so a bit once cleared stays clear).
+ * An unlock ends the section its index came from (srcu: sections may
+ * overlap, lock a, lock b, unlock a, unlock b), else the innermost one.  A
+ * grace period remembers the bits open when it starts and waits for them
+ * only.  rcu[2 * d + 1] is unused. */
 static void do_rcu(const struct machine *mc, int *st, int k, const struct instr *in, const struct narrator *nr)
 {
     struct tstate ts = thread_of(mc, st, k);
@@ -647,20 +670,21 @@ static void do_rcu(const struct machine *mc, int *st, int k, const struct instr 
     int d = domain_of(mc, s);
     switch (in->op) {
     case OP_RCU_LOCK:
-        if (ts.rcu[2 * d]++ == 0)
-            ts.rcu[2 * d + 1]++;
+        ts.rcu[2 * d] |= 1 << in->slot;
         if (s->reg >= 0)
             ts.regs[s->reg] = 0; /* srcu_read_lock's index */
         break;
     case OP_RCU_UNLOCK:
-        if (ts.rcu[2 * d] > 0)
-            ts.rcu[2 * d]--;
+        if (in->slot >= 0 && (ts.rcu[2 * d] & (1 << in->slot)))
+            ts.rcu[2 * d] &= ~(1 << in->slot);
+        else if (ts.rcu[2 * d] != 0) /* the innermost: the latest begun */
+            ts.rcu[2 * d] &= ~(1 << (31 - __builtin_clz((unsigned)ts.rcu[2 * d])));
         break;
     case OP_SYNC:
         /* remember every other thread now inside a section of this domain */
         for (int j = 0; j < mc->t->nthreads; j++) {
             struct tstate o = thread_of(mc, st, j);
-            ts.snap[j] = j != k && o.rcu[2 * d] > 0 ? o.rcu[2 * d + 1] + 1 : 0;
+            ts.snap[j] = j != k ? o.rcu[2 * d] : 0;
         }
         break;
     case OP_SYNC_WAIT:
