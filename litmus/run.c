@@ -185,7 +185,7 @@ struct runner {
     int64_t cost;                   /* least ns per instance seen in calibration */
     bool tuning;                    /* the search is running */
     struct lt_tuner tuner;
-    uint64_t batch_ns;              /* when the current batch was planned */
+    uint64_t batch_ns;              /* when planning the current batch began */
     uint64_t witnesses;             /* witnesses counted before the current batch */
     const char *source;             /* where cur comes from (lt_result.tuned) */
     bool period_fixed;              /* the options or the cache gave the period: no calibration */
@@ -354,6 +354,9 @@ static void between_batches(struct runner *R)
         else if (R->tuning)
             searched(R, now);
     }
+    /* A batch's time runs from here to here: its planning (shuffling is
+     * O(batch)), reset, run and count, as a whole run pays them. */
+    R->batch_ns = now;
     if (R->cur.reset != was.reset)
         choose_owners(R);
     if (R->opt->progress && now - R->last_progress_ns > 200000000u) {
@@ -374,7 +377,6 @@ static void between_batches(struct runner *R)
         R->workers[t].args.stride = R->cur.stride;
         R->workers[t].args.period = R->period_ticks;
     }
-    R->batch_ns = now_ns();
 }
 
 /* Run by the last thread to finish resetting the variables: instance 0 starts

@@ -3,17 +3,25 @@
  * Why a search: how often a reordering shows depends on the machine (line
  * size, store-buffer drain time, prefetchers, SMT) and on the test's shape;
  * a setting that doubles SB's rate on one CPU halves it on another.  Why a
- * coordinate search: the settings interact weakly, so changing one at a time
- * from the best so far (period first, then batch, shuffle, reset side and
- * stride, then the period again, since its best value follows the others)
- * finds the best of a full sweep's ~400 points in ~25 measurements.
- * Noise: each candidate runs for a slice of several batches, and batches
- * that took more than twice the slice's fastest per instance (the threads
- * were preempted) are left out of its rate; the best so far is measured
- * again at the start of each setting, so a change in the machine's load
- * between settings does not favour old or new; and a candidate that beats
- * the best must beat it again in a second pair of slices, so a lull in the
- * machine's load during one slice does not crown it.
+ * coordinate search: one setting at a time, from the best so far, finds the
+ * best of a full sweep's ~400 points in ~50 measurements.  The settings do
+ * interact (R shows its reordering 15 times as often with big shuffled
+ * batches, and its best period moves with them), so the search makes two
+ * passes: period, batch, shuffle, reset side, stride, then period, shuffle,
+ * reset side and batch again from where the first pass ended.
+ *
+ * The period's landscape has narrow peaks: on one 2-core EPYC VM, SB shows
+ * in 28 % of instances at a 40 ns period and in 9 % at 25 or 50 ns.  So the
+ * period values are dense between one and two instance costs (where the
+ * threads stop running back to back) and the second pass adds points on
+ * either side of the best.
+ *
+ * Noise: the load of a shared machine changes within milliseconds, and a
+ * preempted batch takes a time slice (milliseconds) instead of microseconds.
+ * So the values of one step are measured interleaved, one batch of each in
+ * turn, as a sweep should be: a change of load hits all of them alike.  A
+ * value's batches that took more than 4 times its median time per instance
+ * (preempted) are left out of its rate.
  */
 #include "litmus/tune.h"
 
@@ -25,61 +33,25 @@
 
 #include "locks/sys.h"
 
-/* The order of the search; PERIOD twice (see above). */
-static const unsigned order[] = {LT_TUNE_PERIOD, LT_TUNE_BATCH, LT_TUNE_SHUFFLE, LT_TUNE_RESET,
-                                 LT_TUNE_STRIDE, LT_TUNE_PERIOD};
-enum { NDIMS = sizeof order / sizeof order[0], MAX_VALUES = LT_TUNE_VALUES, MIN_BATCHES = 3 };
-_Static_assert((int)NDIMS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
+/* The order of the search: two passes (see above). */
+static const unsigned order[] = {LT_TUNE_PERIOD, LT_TUNE_BATCH,   LT_TUNE_SHUFFLE, LT_TUNE_RESET, LT_TUNE_STRIDE,
+                                 LT_TUNE_PERIOD, LT_TUNE_SHUFFLE, LT_TUNE_RESET,   LT_TUNE_BATCH};
+enum { NSTEPS = sizeof order / sizeof order[0], SECOND_PASS = 5, MIN_BATCHES = 8, FEW_BATCHES = 3, STALL = 4 };
+_Static_assert((int)NSTEPS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
 
-/* A candidate must beat the best so far by this much to replace it. */
+/* A value must beat the best so far by this much to replace it. */
 #define MARGIN 1.03
 
 /* Periods as multiples of an instance's cost (at least MIN_UNIT ns: a body
- * that costs less than that is mostly the timebase read), from back to back
- * to well apart: which wins depends on how long the stores take to drain. */
-static const double period_factors[] = {0, 0.5, 1.0, 2.0, 4.0, 8.0};
+ * that costs less than that is mostly the timebase read): back to back, then
+ * from one cost (below it the threads run back to back anyway) to six; the
+ * second pass adds points FINE and 2 x FINE on either side of its best. */
+static const double period_factors[] = {0, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0};
 enum { MIN_UNIT = 20 };
-static const long batches[] = {250, 500, 1000, 2000, LT_TUNE_MAX_BATCH};
-
-/* The values of setting dim (an LT_TUNE_* bit) to try, as settings derived from base. */
-static int values(const struct lt_tuner *tu, unsigned dim, const struct lt_setting *base, struct lt_setting *out)
-{
-    int n = 0;
-    long line = CACHE_LINE / (long)sizeof(int);
-    switch (dim) {
-    case LT_TUNE_PERIOD:
-        for (size_t i = 0; i < sizeof period_factors / sizeof period_factors[0]; i++) {
-            out[n] = *base;
-            out[n++].period = (long)(period_factors[i] * (double)(tu->cost > MIN_UNIT ? tu->cost : MIN_UNIT) + 0.5);
-        }
-        break;
-    case LT_TUNE_BATCH:
-        for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
-            out[n] = *base;
-            out[n++].batch = batches[i];
-        }
-        break;
-    case LT_TUNE_SHUFFLE:
-        for (int s = 0; s < 2; s++) {
-            out[n] = *base;
-            out[n++].shuffle = s;
-        }
-        break;
-    case LT_TUNE_RESET:
-        for (int r = LT_RESET_READER; r <= LT_RESET_FIRST; r++) {
-            out[n] = *base;
-            out[n++].reset = (enum lt_reset)r;
-        }
-        break;
-    case LT_TUNE_STRIDE:
-        for (long s = line; s <= LT_TUNE_MAX_STRIDE; s *= 2) {
-            out[n] = *base;
-            out[n++].stride = s;
-        }
-        break;
-    }
-    return n;
-}
+#define FINE 0.15
+/* The first pass spans the batch sizes, the second fills them in. */
+static const long batches[] = {250, 1000, LT_TUNE_MAX_BATCH, 500, 2000};
+enum { FIRST_PASS_BATCHES = 3 };
 
 static bool same(const struct lt_setting *a, const struct lt_setting *b)
 {
@@ -87,39 +59,81 @@ static bool same(const struct lt_setting *a, const struct lt_setting *b)
            a->reset == b->reset;
 }
 
-/* Move to the next candidate: the next value of this setting that differs
- * from the best, or the next free setting (its first slice measures the best
- * again), or the end. */
-static void advance(struct lt_tuner *tu)
+/* Add v to the step's values unless it is there already or they are full. */
+static void add_value(struct lt_tuner *tu, const struct lt_setting *v)
 {
-    tu->nsamples = 0;
-    for (;;) {
-        if (tu->dim >= 0 && (tu->free & order[tu->dim])) {
-            struct lt_setting vals[MAX_VALUES];
-            int n = values(tu, order[tu->dim], &tu->best, vals);
-            if (++tu->cand == 0 && tu->resume_cand > 0) { /* the best measured again: skip what was done */
-                tu->cand = tu->resume_cand;
-                tu->resume_cand = 0;
-            }
-            for (; tu->cand < n; tu->cand++) {
-                if (!same(&vals[tu->cand], &tu->best)) {
-                    tu->cur = vals[tu->cand];
-                    return;
-                }
-            }
-        }
-        if (++tu->dim >= NDIMS) {
-            tu->done = true;
-            tu->complete = true;
-            tu->cur = tu->best;
+    for (int i = 0; i < tu->nvals; i++)
+        if (same(&tu->vals[i], v))
             return;
+    if (tu->nvals < LT_TUNE_VALUES)
+        tu->vals[tu->nvals++] = *v;
+}
+
+static void add_period(struct lt_tuner *tu, double ns)
+{
+    struct lt_setting v = tu->best;
+    v.period = (long)(ns + 0.5);
+    add_value(tu, &v);
+}
+
+/* The values of this step: the best so far first, then the alternatives of its setting. */
+static void step_values(struct lt_tuner *tu)
+{
+    tu->nvals = 0;
+    add_value(tu, &tu->best);
+    struct lt_setting v = tu->best;
+    double unit = (double)(tu->cost > MIN_UNIT ? tu->cost : MIN_UNIT);
+    switch (order[tu->step]) {
+    case LT_TUNE_PERIOD:
+        if (tu->step >= SECOND_PASS && tu->best.period > 0)
+            for (int k = -2; k <= 2; k++)
+                if (k != 0)
+                    add_period(tu, (double)tu->best.period * (1 + k * FINE));
+        for (size_t i = 0; i < sizeof period_factors / sizeof period_factors[0]; i++)
+            add_period(tu, period_factors[i] * unit);
+        break;
+    case LT_TUNE_BATCH:
+        for (size_t i = 0; i < (tu->step >= SECOND_PASS ? sizeof batches / sizeof batches[0] : FIRST_PASS_BATCHES); i++) {
+            v.batch = batches[i];
+            add_value(tu, &v);
         }
-        tu->cand = -1;
-        if (tu->free & order[tu->dim]) {
-            tu->cur = tu->best; /* measure the best so far again first */
-            return;
+        break;
+    case LT_TUNE_SHUFFLE:
+        v.shuffle = !v.shuffle;
+        add_value(tu, &v);
+        break;
+    case LT_TUNE_RESET:
+        for (int r = LT_RESET_READER; r <= LT_RESET_FIRST; r++) {
+            v.reset = (enum lt_reset)r;
+            add_value(tu, &v);
         }
+        break;
+    case LT_TUNE_STRIDE:
+        for (long s = CACHE_LINE / (long)sizeof(int); s <= LT_TUNE_MAX_STRIDE; s *= 2) {
+            v.stride = s;
+            add_value(tu, &v);
+        }
+        break;
     }
+}
+
+/* Begin the next step that has something to compare, from tu->step on; or end. */
+static void begin_step(struct lt_tuner *tu)
+{
+    for (; tu->step < NSTEPS; tu->step++) {
+        if (!(tu->free & order[tu->step]))
+            continue;
+        step_values(tu);
+        if (tu->nvals < 2)
+            continue;
+        memset(tu->samples, 0, sizeof tu->samples);
+        tu->at = 0;
+        tu->cur = tu->vals[0];
+        return;
+    }
+    tu->done = true;
+    tu->complete = true;
+    tu->cur = tu->best;
 }
 
 void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost, int first,
@@ -128,42 +142,97 @@ void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigne
     memset(tu, 0, sizeof *tu);
     tu->free = free & LT_TUNE_ALL;
     tu->cost = cost > 0 ? cost : 1;
-    tu->slice_ns = budget_ns / 40 > 2000000u ? budget_ns / 40 : 2000000u;
     tu->budget_ns = budget_ns;
     tu->budget_instances = budget_instances;
+    /* About 50 values are measured in a whole search: each gets a hundredth
+     * of the budget, so most searches end within one run. */
+    tu->slice_instances = budget_instances / 64;
     tu->best = tu->cur = *start;
-    if (first < 0 || first > LT_TUNE_END)
-        first = 0;
-    tu->dim = first / MAX_VALUES - 1;
-    tu->cand = MAX_VALUES; /* nothing left of the step before the first */
-    tu->resume_cand = first % MAX_VALUES;
-    advance(tu);
+    tu->step = first < 0 || first > LT_TUNE_END ? 0 : first;
+    begin_step(tu);
 }
 
 int lt_tuner_position(const struct lt_tuner *tu)
 {
-    if (tu->complete || tu->dim >= NDIMS)
-        return LT_TUNE_END;
-    return tu->dim * MAX_VALUES + (tu->cand < 0 ? 0 : tu->cand);
+    return tu->complete ? LT_TUNE_END : tu->step;
 }
 
-/* The slice's witnesses per second, leaving out preempted batches; instances
- * count a thousandth of a witness, so a test whose condition never shows is
- * tuned for speed (more chances to see a forbidden state). */
-static double slice_score(const struct lt_tuner *tu)
+static int cmp_double(const void *a, const void *b)
 {
-    double fastest = 1e300;
-    for (int i = 0; i < tu->nsamples; i++)
-        if (tu->inst[i] > 0 && tu->ns[i] / tu->inst[i] < fastest)
-            fastest = tu->ns[i] / tu->inst[i];
-    double wit = 0, ns = 0;
-    for (int i = 0; i < tu->nsamples; i++) {
-        if (tu->inst[i] <= 0 || tu->ns[i] / tu->inst[i] > 2 * fastest)
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A value's witnesses per second over its batches, leaving out those that
+ * took more than STALL times its median time per instance (the lower median:
+ * of two batches, the faster); instances count a thousandth of a witness, so
+ * a test whose condition never shows is tuned for speed (more chances to see
+ * a forbidden state). */
+static double value_score(const struct lt_tune_samples *sm)
+{
+    double per[LT_TUNE_SAMPLES];
+    int n = 0;
+    for (int i = 0; i < sm->n; i++)
+        if (sm->inst[i] > 0)
+            per[n++] = sm->ns[i] / sm->inst[i];
+    if (n == 0)
+        return 0;
+    qsort(per, (size_t)n, sizeof per[0], cmp_double);
+    double limit = STALL * per[(n - 1) / 2], wit = 0, ns = 0;
+    for (int i = 0; i < sm->n; i++) {
+        if (sm->inst[i] <= 0 || sm->ns[i] / sm->inst[i] > limit)
             continue;
-        wit += tu->wit[i] + 1e-3 * tu->inst[i];
-        ns += tu->ns[i];
+        wit += sm->wit[i] + 1e-3 * sm->inst[i];
+        ns += sm->ns[i];
     }
     return ns > 0 ? wit / ns * 1e9 : 0;
+}
+
+static bool measured(const struct lt_tuner *tu, int i)
+{
+    const struct lt_tune_samples *sm = &tu->samples[i];
+    double inst = 0;
+    for (int k = 0; k < sm->n; k++)
+        inst += sm->inst[k];
+    return sm->n >= LT_TUNE_SAMPLES || (sm->n >= MIN_BATCHES && inst >= (double)tu->slice_instances) ||
+           (sm->n >= FEW_BATCHES && inst >= 4.0 * (double)tu->slice_instances);
+}
+
+/* LITMUS_TUNE_TRACE set: each step's values and rates on stderr, to see why the search chose what it did. */
+static void trace_step(const struct lt_tuner *tu, const double *score, int win)
+{
+    for (int i = 0; i < tu->nvals; i++) {
+        const struct lt_tune_samples *sm = &tu->samples[i];
+        double inst = 0, wit = 0;
+        for (int k = 0; k < sm->n; k++) {
+            inst += sm->inst[k];
+            wit += sm->wit[k];
+        }
+        char text[160];
+        lt_setting_text(&tu->vals[i], text, sizeof text);
+        fprintf(stderr, "litmus tune: step %d %c %-64s %8.3f M witnesses/s, %5.1f %% of %6.0f in %2d batches\n",
+                tu->step, i == win ? '*' : i == 0 ? '=' : ' ', text, score[i] / 1e6, inst > 0 ? 100 * wit / inst : 0,
+                inst, sm->n);
+    }
+}
+
+/* Every value measured: keep the fastest if it beats the best so far by MARGIN. */
+static void end_step(struct lt_tuner *tu)
+{
+    double score[LT_TUNE_VALUES];
+    int win = 0;
+    for (int i = 0; i < tu->nvals; i++) {
+        score[i] = value_score(&tu->samples[i]);
+        if (score[i] > score[win])
+            win = i;
+    }
+    tu->tried += tu->nvals;
+    if (getenv("LITMUS_TUNE_TRACE"))
+        trace_step(tu, score, win);
+    if (win != 0 && score[win] > score[0] * MARGIN)
+        tu->best = tu->vals[win];
+    tu->step++;
+    begin_step(tu);
 }
 
 void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uint64_t ns)
@@ -172,49 +241,30 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
         return;
     tu->used_ns += ns;
     tu->used_instances += instances;
-    if (tu->nsamples < LT_TUNE_SAMPLES) {
-        tu->wit[tu->nsamples] = (double)witnesses;
-        tu->ns[tu->nsamples] = (double)ns;
-        tu->inst[tu->nsamples] = (double)instances;
-        tu->nsamples++;
+    struct lt_tune_samples *sm = &tu->samples[tu->at];
+    if (sm->n < LT_TUNE_SAMPLES) {
+        sm->wit[sm->n] = (double)witnesses;
+        sm->ns[sm->n] = (double)ns;
+        sm->inst[sm->n] = (double)instances;
+        sm->n++;
     }
-    double slice = 0;
-    for (int i = 0; i < tu->nsamples; i++)
-        slice += tu->ns[i];
-    if ((slice < (double)tu->slice_ns || tu->nsamples < MIN_BATCHES) && tu->nsamples < LT_TUNE_SAMPLES)
-        return;
-    double score = slice_score(tu);
-    tu->tried++;
-    bool next = true; /* on to the next candidate (else: a confirmation slice) */
-    if (tu->confirming == 1) { /* the best again, then the challenger again */
-        tu->best_score = score;
-        tu->confirming = 2;
-        next = false;
-    } else if (tu->confirming == 2) {
-        tu->confirming = 0;
-        if (score > tu->best_score * MARGIN) {
-            tu->best = tu->challenger;
-            tu->best_score = score;
-        }
-    } else if (tu->cand == -1) {
-        tu->best_score = score; /* the best so far, measured again under today's load */
-    } else if (score > tu->best_score * MARGIN) {
-        tu->challenger = tu->cur; /* one win may be a lull in the load: it must win twice */
-        tu->confirming = 1;
-        next = false;
+    /* The next value still short of its measure, in turn. */
+    int next = -1;
+    for (int k = 1; k <= tu->nvals && next < 0; k++) {
+        int i = (tu->at + k) % tu->nvals;
+        if (!measured(tu, i))
+            next = i;
     }
-    if (tu->used_ns >= tu->budget_ns || tu->used_instances >= tu->budget_instances) {
-        tu->done = true; /* a challenger not yet confirmed loses */
-        tu->confirming = 0;
+    if (next < 0) {
+        end_step(tu);
+    } else {
+        tu->at = next;
+        tu->cur = tu->vals[next];
+    }
+    if (!tu->done && (tu->used_ns >= tu->budget_ns || tu->used_instances >= tu->budget_instances)) {
+        tu->done = true; /* cut: the next run measures this step again */
         tu->cur = tu->best;
-        return;
     }
-    if (next) {
-        advance(tu);
-        return;
-    }
-    tu->nsamples = 0;
-    tu->cur = tu->confirming == 1 ? tu->best : tu->challenger;
 }
 
 const char *lt_reset_name(enum lt_reset r)
