@@ -10,8 +10,8 @@
  * passes: period, batch, shuffle, reset side, stride, then period, shuffle,
  * reset side and batch again from where the first pass ended.
  *
- * The period's landscape has narrow peaks: on one 2-core EPYC VM, SB shows
- * in 28 % of instances at a 40 ns period and in 9 % at 25 or 50 ns.  So the
+ * The period's landscape has narrow peaks: on one 2-core EPYC VM, SB showed
+ * in 28 % of instances at a 40 ns period, in 12 % at 25 ns and 9 % at 50 ns.  So the
  * period values are dense between one and two instance costs (where the
  * threads stop running back to back) and the second pass adds points on
  * either side of the best.
