@@ -546,6 +546,7 @@ static void finish_setting(struct runner *R, struct lt_result *r)
     if (!searched)
         return;
     r->tune_tried = tu->tried;
+    r->tune_complete = tu->complete;
     r->tune_instances = tu->used_instances;
     r->tune_seconds = (double)tu->used_ns / 1e9;
     if (R->opt->tune_key && tu->tried > 0)

@@ -36,7 +36,11 @@
 /* The order of the search: two passes (see above). */
 static const unsigned order[] = {LT_TUNE_PERIOD, LT_TUNE_BATCH,   LT_TUNE_SHUFFLE, LT_TUNE_RESET, LT_TUNE_STRIDE,
                                  LT_TUNE_PERIOD, LT_TUNE_SHUFFLE, LT_TUNE_RESET,   LT_TUNE_BATCH};
-enum { NSTEPS = sizeof order / sizeof order[0], SECOND_PASS = 5, MIN_BATCHES = 8, FEW_BATCHES = 3, STALL = 4 };
+enum { NSTEPS = sizeof order / sizeof order[0], SECOND_PASS = 5, MIN_BATCHES = 2, FEW_BATCHES = 4, STALL = 4 };
+/* A value that catches less than this share of the leader's rate after FEW_BATCHES drops out of its step. */
+#define DROP 0.3
+/* A value has run its share when it has run a QUOTA x (values of its step)th of the budget. */
+#define QUOTA 2
 _Static_assert((int)NSTEPS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
 
 /* A value must beat the best so far by this much to replace it. */
@@ -127,6 +131,7 @@ static void begin_step(struct lt_tuner *tu)
         if (tu->nvals < 2)
             continue;
         memset(tu->samples, 0, sizeof tu->samples);
+        memset(tu->score, 0, sizeof tu->score);
         tu->at = 0;
         tu->cur = tu->vals[0];
         return;
@@ -144,11 +149,12 @@ void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigne
     tu->cost = cost > 0 ? cost : 1;
     tu->budget_ns = budget_ns;
     tu->budget_instances = budget_instances;
-    /* About 50 values are measured in a whole search: each gets a hundredth
-     * of the budget, so most searches end within one run. */
-    tu->slice_instances = budget_instances / 64;
     tu->best = tu->cur = *start;
     tu->step = first < 0 || first > LT_TUNE_END ? 0 : first;
+    if (budget_instances < LT_TUNE_MIN_BUDGET) { /* too few batches to rank anything: no search */
+        tu->done = true;
+        return;
+    }
     begin_step(tu);
 }
 
@@ -188,14 +194,24 @@ static double value_score(const struct lt_tune_samples *sm)
     return ns > 0 ? wit / ns * 1e9 : 0;
 }
 
+/* Value i needs no more batches: it has run its share, or it has run a few
+ * and catches less than DROP x what the leader does (a clear loser gives its
+ * batches to the values still in the race). */
 static bool measured(const struct lt_tuner *tu, int i)
 {
     const struct lt_tune_samples *sm = &tu->samples[i];
-    double inst = 0;
+    double inst = 0, lead = 0;
     for (int k = 0; k < sm->n; k++)
         inst += sm->inst[k];
-    return sm->n >= LT_TUNE_SAMPLES || (sm->n >= MIN_BATCHES && inst >= (double)tu->slice_instances) ||
-           (sm->n >= FEW_BATCHES && inst >= 4.0 * (double)tu->slice_instances);
+    double share = (double)tu->budget_instances / (QUOTA * tu->nvals);
+    if (sm->n >= LT_TUNE_SAMPLES || (sm->n >= MIN_BATCHES && inst >= share))
+        return true;
+    if (sm->n < FEW_BATCHES)
+        return false;
+    for (int k = 0; k < tu->nvals; k++)
+        if (tu->samples[k].n >= FEW_BATCHES && tu->score[k] > lead)
+            lead = tu->score[k];
+    return tu->score[i] < DROP * lead;
 }
 
 /* LITMUS_TUNE_TRACE set: each step's values and rates on stderr, to see why the search chose what it did. */
@@ -216,23 +232,20 @@ static void trace_step(const struct lt_tuner *tu, const double *score, int win)
     }
 }
 
-/* Every value measured: keep the fastest if it beats the best so far by MARGIN. */
-static void end_step(struct lt_tuner *tu)
+/* Keep the fastest value if it beats the best so far by MARGIN; on to the next step. */
+static void decide(struct lt_tuner *tu)
 {
-    double score[LT_TUNE_VALUES];
+    const double *score = tu->score;
     int win = 0;
-    for (int i = 0; i < tu->nvals; i++) {
-        score[i] = value_score(&tu->samples[i]);
+    for (int i = 0; i < tu->nvals; i++)
         if (score[i] > score[win])
             win = i;
-    }
     tu->tried += tu->nvals;
     if (getenv("LITMUS_TUNE_TRACE"))
         trace_step(tu, score, win);
     if (win != 0 && score[win] > score[0] * MARGIN)
         tu->best = tu->vals[win];
     tu->step++;
-    begin_step(tu);
 }
 
 void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uint64_t ns)
@@ -247,6 +260,7 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
         sm->ns[sm->n] = (double)ns;
         sm->inst[sm->n] = (double)instances;
         sm->n++;
+        tu->score[tu->at] = value_score(sm);
     }
     /* The next value still short of its measure, in turn. */
     int next = -1;
@@ -256,13 +270,24 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
             next = i;
     }
     if (next < 0) {
-        end_step(tu);
+        decide(tu);
+        begin_step(tu);
     } else {
         tu->at = next;
         tu->cur = tu->vals[next];
     }
     if (!tu->done && (tu->used_ns >= tu->budget_ns || tu->used_instances >= tu->budget_instances)) {
-        tu->done = true; /* cut: the next run measures this step again */
+        /* Cut.  A step every value of which ran decides on what it has, so
+         * a run too short or too slow for a whole step still moves the
+         * search on; else the next run measures this step again. */
+        bool all = true;
+        for (int i = 0; i < tu->nvals; i++)
+            all &= tu->samples[i].n > 0;
+        if (all) {
+            decide(tu);
+            begin_step(tu);
+        }
+        tu->done = true;
         tu->cur = tu->best;
     }
 }

@@ -32,6 +32,11 @@ enum {
 enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_VALUES = 12, LT_TUNE_SAMPLES = 32,
        LT_TUNE_STEPS = 9, LT_TUNE_END = LT_TUNE_STEPS };
 
+/* The least budget a search starts with, in instances: two batches of the
+ * biggest size for each value of the biggest step, so every step fits in
+ * one run (a run with less searches nothing and keeps the cached setting). */
+#define LT_TUNE_MIN_BUDGET (2L * LT_TUNE_MAX_BATCH * LT_TUNE_VALUES)
+
 /* One value's batches in the current step. */
 struct lt_tune_samples {
     int n;
@@ -47,7 +52,6 @@ struct lt_tune_samples {
 struct lt_tuner {
     unsigned free;                  /* LT_TUNE_* the search may change */
     long cost;                      /* ns per instance back to back: the period's unit */
-    long slice_instances;           /* least instances each value of a step runs */
     uint64_t budget_ns;             /* the whole search stops after this long */
     long budget_instances;          /* ... or after this many instances */
     struct lt_setting best, cur;
@@ -55,6 +59,7 @@ struct lt_tuner {
     int nvals;                      /* values of this step; vals[0] is the best so far */
     struct lt_setting vals[LT_TUNE_VALUES];
     struct lt_tune_samples samples[LT_TUNE_VALUES];
+    double score[LT_TUNE_VALUES];   /* each value's witnesses per second so far */
     int at;                         /* the value cur is */
     uint64_t used_ns;
     long used_instances;

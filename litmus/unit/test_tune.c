@@ -92,41 +92,50 @@ static double sweep_best(double (*rate)(const struct lt_setting *, long), long c
     return top;
 }
 
-/* A whole search on a made-up machine; asserts it ends at `share` x the
- * sweep's best or better, having measured at most 50 values (about 20 in
- * each pass, and the best so far in every step). */
-static void search_and_compare(const char *what, const struct machine *m, double share)
+/* A whole search on a made-up machine, in runs of at most budget
+ * instances each (a cut search goes on in the next run, from the position
+ * and best setting the cache would keep); asserts it ends within 8 runs, at
+ * `share` x the sweep's best or better, having measured at most 50 values
+ * per run (about 20 in each pass, and the best so far in every step). */
+static void search_and_compare(const char *what, const struct machine *m, double share, long budget)
 {
     long cost = 100;
-    struct lt_setting start = untuned(cost), grid;
+    const struct lt_setting start = untuned(cost);
+    struct lt_setting best = start, grid;
     double top = sweep_best(m->rate, cost, &grid);
     struct lt_tuner tu;
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 100000000000u, 100000000); /* preemptions take time */
-    int batches = drive(&tu, cost, m);
-    double got = m->rate(&tu.best, cost);
+    int batches = 0, runs = 0, position = 0, tried = 0;
+    do {
+        lt_tuner_start(&tu, &best, LT_TUNE_ALL, cost, position, 100000000000u, budget); /* preemptions take time */
+        batches += drive(&tu, cost, m);
+        best = tu.best;
+        position = lt_tuner_position(&tu);
+        tried += tu.tried;
+        if (tu.tried > 50)
+            fail_msg("%s: a run of the search measured %d values, want at most 50", what, tu.tried);
+    } while (!tu.complete && ++runs < 8);
+    double got = m->rate(&best, cost);
     char a[256], b[256];
-    lt_setting_text(&tu.best, a, sizeof a);
+    lt_setting_text(&best, a, sizeof a);
     lt_setting_text(&grid, b, sizeof b);
-    printf("   %s: %s (%.3f) after %d values, %d batches; sweep: %s (%.3f); untuned %.3f\n", what, a, got, tu.tried,
-           batches, b, top, m->rate(&start, cost));
+    printf("   %s: %s (%.3f) after %d values, %d batches, %d runs; sweep: %s (%.3f); untuned %.3f\n", what, a, got,
+           tried, batches, runs + 1, b, top, m->rate(&start, cost));
     assert_true(tu.complete);
     if (got < share * top)
         fail_msg("%s: the search found %.3f, below %.2f x the sweep's %.3f", what, got, share, top);
-    if (tu.tried > 50)
-        fail_msg("%s: the search measured %d values, want at most 50", what, tu.tried);
 }
 
 static void search_reaches_the_sweeps_best(void **state)
 {
     (void)state;
-    search_and_compare("search", &(struct machine){landscape, 0, 0, false}, 0.9);
+    search_and_compare("search", &(struct machine){landscape, 0, 0, false}, 0.9, 100000000);
 }
 
 /* A batch stretched 50x by a preemption must not decide the winner. */
 static void preempted_batches_do_not_mislead(void **state)
 {
     (void)state;
-    search_and_compare("with preemptions", &(struct machine){landscape, 7, 0, false}, 0.9);
+    search_and_compare("with preemptions", &(struct machine){landscape, 7, 0, false}, 0.9, 100000000);
 }
 
 /* A machine whose load changes every few batches: the values of a step run
@@ -134,8 +143,8 @@ static void preempted_batches_do_not_mislead(void **state)
 static void a_changing_load_does_not_mislead(void **state)
 {
     (void)state;
-    search_and_compare("under a changing load", &(struct machine){landscape, 0, 5, false}, 0.9);
-    search_and_compare("under a slowly changing load", &(struct machine){landscape, 0, 40, false}, 0.9);
+    search_and_compare("under a changing load", &(struct machine){landscape, 0, 5, false}, 0.9, 100000000);
+    search_and_compare("under a slowly changing load", &(struct machine){landscape, 0, 40, false}, 0.9, 100000000);
 }
 
 /* Batches that catch 1.7 or 0.3 times their setting's rate, on a coin, as
@@ -144,14 +153,17 @@ static void a_changing_load_does_not_mislead(void **state)
 static void noisy_batches_still_rank(void **state)
 {
     (void)state;
-    search_and_compare("with coin-flip batches", &(struct machine){landscape, 0, 0, true}, 0.85);
+    search_and_compare("with coin-flip batches", &(struct machine){landscape, 0, 0, true}, 0.85, 100000000);
+    /* ... and in the runner's budget for a run of 300000 instances, over several runs */
+    search_and_compare("with coin-flip batches, in runs of 300000", &(struct machine){landscape, 0, 0, true}, 0.85,
+                       180000);
 }
 
 /* Settings that pay only together: the second pass finds them. */
 static void interacting_settings_are_found(void **state)
 {
     (void)state;
-    search_and_compare("interacting settings", &(struct machine){interacting, 0, 0, false}, 0.9);
+    search_and_compare("interacting settings", &(struct machine){interacting, 0, 0, false}, 0.9, 100000000);
 }
 
 /* Only the free settings change; the budget ends the search early, flagged. */
@@ -175,12 +187,18 @@ static void fixed_settings_stay_and_budget_holds(void **state)
     if (tu.used_ns > 20000000u + 500000u) /* the budget, plus the batch that crossed it */
         fail_msg("a 20 ms budget ran %.1f ms", (double)tu.used_ns / 1e6);
 
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, 50000); /* 50000 instances */
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, 120000); /* 120000 instances */
     drive(&tu, cost, &plain);
     assert_true(tu.done);
     assert_false(tu.complete);
-    if (tu.used_instances > 50000 + LT_TUNE_MAX_BATCH)
-        fail_msg("a budget of 50000 instances ran %ld", tu.used_instances);
+    if (tu.used_instances > 120000 + LT_TUNE_MAX_BATCH)
+        fail_msg("a budget of 120000 instances ran %ld", tu.used_instances);
+
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, LT_TUNE_MIN_BUDGET - 1); /* too short a run */
+    assert_true(tu.done);
+    assert_false(tu.complete);
+    assert_int_equal(tu.tried, 0);
+    assert_int_equal(lt_tuner_position(&tu), 0);
 
     lt_tuner_start(&tu, &start, 0, cost, 0, 1000000000u, 100000000); /* nothing free: done at once */
     assert_true(tu.done);
