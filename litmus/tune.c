@@ -21,7 +21,11 @@
  * So the values of one step are measured interleaved, one batch of each in
  * turn, as a sweep should be: a change of load hits all of them alike.  A
  * value's batches that took more than 4 times its median time per instance
- * (preempted) are left out of its rate.
+ * (preempted) are left out of its rate.  And one batch says little: on that
+ * VM a batch's share of witnesses is close to all or close to none (the
+ * threads stay in one of two modes for hundreds of instances), so each value
+ * runs a share of the budget (many batches), and a clear loser drops out
+ * after a few to leave its batches to the others.
  */
 #include "litmus/tune.h"
 
@@ -156,6 +160,7 @@ void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigne
         return;
     }
     begin_step(tu);
+    tu->first_step = tu->step;
 }
 
 int lt_tuner_position(const struct lt_tuner *tu)
@@ -277,10 +282,11 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
         tu->cur = tu->vals[next];
     }
     if (!tu->done && (tu->used_ns >= tu->budget_ns || tu->used_instances >= tu->budget_instances)) {
-        /* Cut.  A step every value of which ran decides on what it has, so
-         * a run too short or too slow for a whole step still moves the
-         * search on; else the next run measures this step again. */
-        bool all = true;
+        /* Cut: the next run measures this step again, with the whole of
+         * its budget; but a step that had all of this run's budget and did
+         * not fit (a slow test) decides on what it has, if every value ran,
+         * so the search still moves on. */
+        bool all = tu->step == tu->first_step;
         for (int i = 0; i < tu->nvals; i++)
             all &= tu->samples[i].n > 0;
         if (all) {

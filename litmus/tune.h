@@ -56,6 +56,7 @@ struct lt_tuner {
     long budget_instances;          /* ... or after this many instances */
     struct lt_setting best, cur;
     int step;                       /* index of the step being run (LT_TUNE_STEPS: done) */
+    int first_step;                 /* the step this run began in */
     int nvals;                      /* values of this step; vals[0] is the best so far */
     struct lt_setting vals[LT_TUNE_VALUES];
     struct lt_tune_samples samples[LT_TUNE_VALUES];
