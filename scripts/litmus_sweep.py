@@ -111,7 +111,9 @@ def sweep_test(opts, test):
         cache = os.path.join(tmp, "tune")
         search_runs.append(finish_search(opts.litmus, test, opts.n, cache))  # the default's own search, cached
         for _ in range(opts.confirm):
-            final_default.append(run_litmus(opts.litmus, test, opts.n, [], cache)["witnesses_per_second"])
+            rec = run_litmus(opts.litmus, test, opts.n, [], cache)
+            final_default.append(rec["witnesses_per_second"])
+            final_chosen = rec["settings"]
             for p in top:
                 again[p].append(run_litmus(opts.litmus, test, opts.n, point_args(p), cache)["witnesses_per_second"])
     conf = {p: statistics.median(v) for p, v in again.items()}
@@ -129,11 +131,12 @@ def sweep_test(opts, test):
         settings_label(chosen), statistics.median(default), len(default)))
     print("  first run (searching, empty cache): %.0f/s median; it chose %s; the search took %s runs" % (
         statistics.median(r for r, _ in first), settings_label(first[-1][1]), ", ".join(map(str, search_runs))))
-    print("  head to head, %d alternating runs each: default %.0f/s; the sweep's top %d again: %s" % (
-        opts.confirm, dflt, len(top), ", ".join("%.0f" % conf[p] for p in top)))
+    print("  head to head, %d alternating runs each: default (%s) %.0f/s; the sweep's top %d again: %s" % (
+        opts.confirm, settings_label(final_chosen), dflt, len(top), ", ".join("%.0f" % conf[p] for p in top)))
     print("  sweep's best (%s) %.0f/s; default / best = %.2f" % (label(best_point), best, dflt / best if best else 0))
     return {"test": test, "default": dflt, "default_runs": default + final_default,
-            "first_runs": [r for r, _ in first], "search_runs": search_runs, "chosen": chosen, "best": best, "best_setting": label(best_point),
+            "first_runs": [r for r, _ in first], "search_runs": search_runs, "chosen": chosen,
+            "head_to_head_setting": final_chosen, "best": best, "best_setting": label(best_point),
             "ratio": dflt / best if best else 0,
             "grid": [{"setting": label(p), "rates": rates[p]} for p in ranked]}
 
