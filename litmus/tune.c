@@ -6,9 +6,10 @@
  * coordinate search: one setting at a time, from the best so far, finds the
  * best of a full sweep's ~400 points in ~50 measurements.  The settings do
  * interact (R shows its reordering 15 times as often with big shuffled
- * batches, and its best period moves with them), so the search makes two
- * passes: period, batch, shuffle, reset side, stride, then period, shuffle,
- * reset side and batch again from where the first pass ended.
+ * batches, and its best period moves with them), so the search starts from
+ * the best of a few far-apart settings and makes two passes: period, batch,
+ * shuffle, reset side, stride, then period, shuffle, reset side and batch
+ * again from where the first pass ended.
  *
  * The period's landscape has narrow peaks: on one 2-core EPYC VM, SB showed
  * in 28 % of instances at a 40 ns period, in 12 % at 25 ns and 9 % at 50 ns.  So the
@@ -37,13 +38,14 @@
 
 #include "locks/sys.h"
 
-/* The order of the search: two passes (see above). */
-static const unsigned order[] = {LT_TUNE_PERIOD, LT_TUNE_BATCH,   LT_TUNE_SHUFFLE, LT_TUNE_RESET, LT_TUNE_STRIDE,
-                                 LT_TUNE_PERIOD, LT_TUNE_SHUFFLE, LT_TUNE_RESET,   LT_TUNE_BATCH};
-enum { NSTEPS = sizeof order / sizeof order[0], SECOND_PASS = 5, MIN_BATCHES = 2, FEW_BATCHES = 4, STALL = 4 };
+/* The order of the search: a screen of a few far-apart settings (LT_TUNE_ALL)
+ * picks where to start, then two passes (see above). */
+static const unsigned order[] = {LT_TUNE_ALL,    LT_TUNE_PERIOD, LT_TUNE_BATCH,   LT_TUNE_SHUFFLE, LT_TUNE_RESET,
+                                 LT_TUNE_STRIDE, LT_TUNE_PERIOD, LT_TUNE_SHUFFLE, LT_TUNE_RESET,   LT_TUNE_BATCH};
+enum { NSTEPS = sizeof order / sizeof order[0], SECOND_PASS = 6, MIN_BATCHES = 2, FEW_BATCHES = 4, STALL = 4 };
 /* A value that catches less than this share of the leader's rate after FEW_BATCHES drops out of its step. */
 #define DROP 0.3
-/* A value has run its share when it has run a QUOTA x (values of its step)th of the budget. */
+/* A step runs a QUOTA-th of the budget (so most steps fit in what is left of a run). */
 #define QUOTA 2
 _Static_assert((int)NSTEPS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
 
@@ -84,6 +86,36 @@ static void add_period(struct lt_tuner *tu, double ns)
     add_value(tu, &v);
 }
 
+/* The screen's settings, far apart in every setting but the stride: period
+ * (in units of an instance's cost), batch, shuffled, reset side.  A
+ * coordinate search from the untuned setting can stay in its basin when
+ * the settings pay only together (R: shuffling with big batches). */
+static const struct {
+    double period;
+    long batch;
+    bool shuffle;
+    enum lt_reset reset;
+} screen[] = {
+    {1.5, 1000, true, LT_RESET_WRITER}, {2.0, LT_TUNE_MAX_BATCH, true, LT_RESET_READER},
+    {1.0, 250, false, LT_RESET_WRITER}, {0, 1000, false, LT_RESET_READER},
+    {3.0, LT_TUNE_MAX_BATCH, false, LT_RESET_WRITER},
+};
+
+/* A screen setting, on the settings this search may change. */
+static void add_screen(struct lt_tuner *tu, size_t k, double unit)
+{
+    struct lt_setting v = tu->best;
+    if (tu->free & LT_TUNE_PERIOD)
+        v.period = (long)(screen[k].period * unit + 0.5);
+    if (tu->free & LT_TUNE_BATCH)
+        v.batch = screen[k].batch;
+    if (tu->free & LT_TUNE_SHUFFLE)
+        v.shuffle = screen[k].shuffle;
+    if (tu->free & LT_TUNE_RESET)
+        v.reset = screen[k].reset;
+    add_value(tu, &v);
+}
+
 /* The values of this step: the best so far first, then the alternatives of its setting. */
 static void step_values(struct lt_tuner *tu)
 {
@@ -92,6 +124,10 @@ static void step_values(struct lt_tuner *tu)
     struct lt_setting v = tu->best;
     double unit = (double)(tu->cost > MIN_UNIT ? tu->cost : MIN_UNIT);
     switch (order[tu->step]) {
+    case LT_TUNE_ALL:
+        for (size_t k = 0; k < sizeof screen / sizeof screen[0]; k++)
+            add_screen(tu, k, unit);
+        break;
     case LT_TUNE_PERIOD:
         if (tu->step >= SECOND_PASS && tu->best.period > 0)
             for (int k = -2; k <= 2; k++)
@@ -136,6 +172,12 @@ static void begin_step(struct lt_tuner *tu)
             continue;
         memset(tu->samples, 0, sizeof tu->samples);
         memset(tu->score, 0, sizeof tu->score);
+        /* Batches per value: the step runs a QUOTA-th of the budget. */
+        long round = 0;
+        for (int i = 0; i < tu->nvals; i++)
+            round += tu->vals[i].batch;
+        long quota = tu->budget_instances / (QUOTA * round);
+        tu->quota = quota < MIN_BATCHES ? MIN_BATCHES : quota > LT_TUNE_SAMPLES ? LT_TUNE_SAMPLES : (int)quota;
         tu->at = 0;
         tu->cur = tu->vals[0];
         return;
@@ -201,15 +243,15 @@ static double value_score(const struct lt_tune_samples *sm)
 
 /* Value i needs no more batches: it has run its share, or it has run a few
  * and catches less than DROP x what the leader does (a clear loser gives its
- * batches to the values still in the race). */
+ * batches to the values still in the race).  Every value of a step runs the
+ * same number of batches, whatever its batch size: the rate of a value
+ * measured in fewer batches is noisier, and the fastest of noisy rates is
+ * too often the noisiest. */
 static bool measured(const struct lt_tuner *tu, int i)
 {
     const struct lt_tune_samples *sm = &tu->samples[i];
-    double inst = 0, lead = 0;
-    for (int k = 0; k < sm->n; k++)
-        inst += sm->inst[k];
-    double share = (double)tu->budget_instances / (QUOTA * tu->nvals);
-    if (sm->n >= LT_TUNE_SAMPLES || (sm->n >= MIN_BATCHES && inst >= share))
+    double lead = 0;
+    if (sm->n >= tu->quota)
         return true;
     if (sm->n < FEW_BATCHES)
         return false;
