@@ -46,6 +46,8 @@ _Static_assert(sizeof(((struct lt_args *)0)->var) / sizeof(((struct lt_args *)0)
 
 enum { BASE_PERIOD = 180, MAX_PERIOD = 2000000, START_LEAD = 4000, CALIBRATION_BATCHES = 4,
        CALIBRATION_SIZE = 200 };
+/* The most ints a variable's array may hold (batch x stride). */
+#define MAX_INTS (1L << 25)
 
 /* The search's budget: at most this long, and at most this share of the run's instances. */
 #define TUNE_BUDGET_NS 300000000u
@@ -535,7 +537,9 @@ static void largest_setting(const struct runner *R, long *batch, long *stride)
         *stride = R->cur.stride;
     if (*batch < LT_TUNE_MAX_BATCH)
         *batch = LT_TUNE_MAX_BATCH;
-    if (*stride < LT_TUNE_MAX_STRIDE)
+    /* (a huge batch from the options gets the search's stride only if it searches the stride) */
+    if (*stride < LT_TUNE_MAX_STRIDE &&
+        (*batch * LT_TUNE_MAX_STRIDE <= MAX_INTS || (R->tuning && (R->opt->tune & LT_TUNE_STRIDE))))
         *stride = LT_TUNE_MAX_STRIDE;
 }
 
@@ -566,7 +570,7 @@ int lt_run(const struct lt_test *t, const lt_thread_fn *fns, const struct lt_opt
     if (o->iterations < 0 || o->batch < 1 || o->batch > 10000000 || o->stride < 1 || o->stride > 4096 ||
         o->period < 0 || o->period > MAX_PERIOD || (o->tune & ~(unsigned)LT_TUNE_ALL))
         return fail_msg(err, errsize, "bad runner options (iterations, batch, stride or period out of range)");
-    if (o->batch * o->stride > (1L << 25))
+    if (o->batch * o->stride > MAX_INTS)
         return fail_msg(err, errsize, "batch * stride is too large");
 
     struct runner *R = xaligned_alloc(sizeof *R);

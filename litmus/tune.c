@@ -21,7 +21,7 @@
  * preempted batch takes a time slice (milliseconds) instead of microseconds.
  * So the values of one step are measured interleaved, one batch of each in
  * turn, as a sweep should be: a change of load hits all of them alike.  A
- * value's batches that took more than 4 times its median time per instance
+ * value's batches that took more than 4 times its fastest per instance
  * (preempted) are left out of its rate.  And one batch says little: on that
  * VM a batch's share of witnesses is close to all or close to none (the
  * threads stay in one of two modes for hundreds of instances), so each value
@@ -210,28 +210,20 @@ int lt_tuner_position(const struct lt_tuner *tu)
     return tu->complete ? LT_TUNE_END : tu->step;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* A value's witnesses per second over its batches, leaving out those that
- * took more than STALL times its median time per instance (the lower median:
- * of two batches, the faster); instances count a thousandth of a witness, so
- * a test whose condition never shows is tuned for speed (more chances to see
- * a forbidden state). */
+ * took more than STALL times its fastest batch per instance: a preemption
+ * costs a time slice (milliseconds), a batch 10 to 500 microseconds, and
+ * beside two CPU-burning processes most batches of 4000 are preempted, so
+ * the median batch would be a preempted one.  Instances count a thousandth
+ * of a witness, so a test whose condition never shows is tuned for speed
+ * (more chances to see a forbidden state). */
 static double value_score(const struct lt_tune_samples *sm)
 {
-    double per[LT_TUNE_SAMPLES];
-    int n = 0;
+    double fastest = 0;
     for (int i = 0; i < sm->n; i++)
-        if (sm->inst[i] > 0)
-            per[n++] = sm->ns[i] / sm->inst[i];
-    if (n == 0)
-        return 0;
-    qsort(per, (size_t)n, sizeof per[0], cmp_double);
-    double limit = STALL * per[(n - 1) / 2], wit = 0, ns = 0;
+        if (sm->inst[i] > 0 && (fastest == 0 || sm->ns[i] / sm->inst[i] < fastest))
+            fastest = sm->ns[i] / sm->inst[i];
+    double limit = STALL * fastest, wit = 0, ns = 0;
     for (int i = 0; i < sm->n; i++) {
         if (sm->inst[i] <= 0 || sm->ns[i] / sm->inst[i] > limit)
             continue;
