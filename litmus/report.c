@@ -208,7 +208,9 @@ static void print_settings(const struct lt_result *r)
     char set[256];
     lt_setting_text(&r->setting, set, sizeof set);
     printf("Settings: %s; timebase %.1f MHz; ", set, r->timebase_mhz);
-    if (strcmp(r->tuned, "search") == 0)
+    if (strcmp(r->tuned, "search") == 0 && r->tune_instances == 0)
+        printf("not tuned: too few instances (or too big a batch) to rank settings; a longer run searches\n");
+    else if (strcmp(r->tuned, "search") == 0)
         printf("tuned here: %d settings tried in %.2f s (%ld instances, counted above)%s\n", r->tune_tried,
                r->tune_seconds, r->tune_instances,
                r->tune_complete ? "" : "; the search goes on in the next run");

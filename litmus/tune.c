@@ -197,7 +197,8 @@ void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigne
     tu->budget_instances = budget_instances;
     tu->best = tu->cur = *start;
     tu->step = first < 0 || first > LT_TUNE_END ? 0 : first;
-    if (budget_instances < LT_TUNE_MIN_BUDGET) { /* too few batches to rank anything: no search */
+    long biggest = start->batch > LT_TUNE_MAX_BATCH ? start->batch : LT_TUNE_MAX_BATCH;
+    if (budget_instances < LT_TUNE_MIN_BUDGET / LT_TUNE_MAX_BATCH * biggest) { /* too few batches to rank anything */
         tu->done = true;
         return;
     }

@@ -34,7 +34,8 @@ enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_VALUES = 12, L
 
 /* The least budget a search starts with, in instances: two batches of the
  * biggest size for each value of the biggest step, so every step fits in
- * one run (a run with less searches nothing and keeps the cached setting). */
+ * one run (a run with less searches nothing and keeps the cached setting;
+ * a batch bigger than LT_TUNE_MAX_BATCH from the options raises it alike). */
 #define LT_TUNE_MIN_BUDGET (2L * LT_TUNE_MAX_BATCH * LT_TUNE_VALUES)
 
 /* One value's batches in the current step. */
