@@ -43,7 +43,7 @@
 static const unsigned order[] = {LT_TUNE_ALL,     LT_TUNE_PERIOD, LT_TUNE_BATCH, LT_TUNE_SHUFFLE,
                                  LT_TUNE_RESET,   LT_TUNE_STRIDE, LT_TUNE_PERIOD, LT_TUNE_SHUFFLE,
                                  LT_TUNE_RESET,   LT_TUNE_STRIDE, LT_TUNE_BATCH};
-enum { NSTEPS = sizeof order / sizeof order[0], SECOND_PASS = 6, MIN_BATCHES = 2, FEW_BATCHES = 4, STALL = 4 };
+enum { NSTEPS = sizeof order / sizeof order[0], SECOND_PASS = 6, MIN_BATCHES = 2, FEW_BATCHES = 4, STALL = 4, BLOCK = 2 };
 /* A value that catches less than this share of the leader's rate after FEW_BATCHES drops out of its step. */
 #define DROP 0.3
 /* A step runs a QUOTA-th of the budget (so most steps fit in what is left of a run). */
@@ -162,6 +162,21 @@ static void step_values(struct lt_tuner *tu)
     }
 }
 
+/* Run value i for a block: one batch to warm up, then BLOCK measured.  A
+ * batch's rate depends on the batch before it: one of 4000 instances 64
+ * ints apart leaves the caches cold for the next, which then catches more
+ * (in a step over the stride, SB+rfi-pos caught twice as many witnesses
+ * per second with stride 16 right after stride 64 as with stride 32 right
+ * after 16, the reverse of what whole runs of each show).  A run repeats
+ * one setting, so a value is measured after a batch of itself. */
+static void start_block(struct lt_tuner *tu, int i)
+{
+    tu->at = i;
+    tu->cur = tu->vals[i];
+    tu->warming = true;
+    tu->block = BLOCK + 1;
+}
+
 /* Begin the next step that has something to compare, from tu->step on; or end. */
 static void begin_step(struct lt_tuner *tu)
 {
@@ -177,10 +192,9 @@ static void begin_step(struct lt_tuner *tu)
         long round = 0;
         for (int i = 0; i < tu->nvals; i++)
             round += tu->vals[i].batch;
-        long quota = tu->budget_instances / (QUOTA * round);
+        long quota = tu->budget_instances * BLOCK / (QUOTA * round * (BLOCK + 1));
         tu->quota = quota < MIN_BATCHES ? MIN_BATCHES : quota > LT_TUNE_SAMPLES ? LT_TUNE_SAMPLES : (int)quota;
-        tu->at = 0;
-        tu->cur = tu->vals[0];
+        start_block(tu, 0);
         return;
     }
     tu->done = true;
@@ -296,27 +310,29 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
     tu->used_ns += ns;
     tu->used_instances += instances;
     struct lt_tune_samples *sm = &tu->samples[tu->at];
-    if (sm->n < LT_TUNE_SAMPLES) {
+    if (!tu->warming && sm->n < LT_TUNE_SAMPLES) {
         sm->wit[sm->n] = (double)witnesses;
         sm->ns[sm->n] = (double)ns;
         sm->inst[sm->n] = (double)instances;
         sm->n++;
         tu->score[tu->at] = value_score(sm);
     }
-    /* The next value still short of its measure, in turn. */
-    int next = -1;
-    for (int k = 1; k <= tu->nvals && next < 0; k++) {
-        int i = (tu->at + k) % tu->nvals;
-        if (!measured(tu, i))
-            next = i;
-    }
-    if (next < 0) {
-        decide(tu);
-        begin_step(tu);
-    } else {
-        tu->at = next;
-        tu->cur = tu->vals[next];
-    }
+    tu->warming = false;
+    if (--tu->block <= 0 || measured(tu, tu->at)) {
+        /* The next value still short of its measure, in turn. */
+        int next = -1;
+        for (int k = 1; k <= tu->nvals && next < 0; k++) {
+            int i = (tu->at + k) % tu->nvals;
+            if (!measured(tu, i))
+                next = i;
+        }
+        if (next < 0) {
+            decide(tu);
+            begin_step(tu);
+        } else {
+            start_block(tu, next);
+        }
+    } /* else the block goes on with the same value */
     if (!tu->done && (tu->used_ns >= tu->budget_ns || tu->used_instances >= tu->budget_instances)) {
         /* Cut: the next run measures this step again, with the whole of
          * its budget; but a step that had all of this run's budget and did

@@ -63,7 +63,9 @@ struct lt_tuner {
     struct lt_tune_samples samples[LT_TUNE_VALUES];
     double score[LT_TUNE_VALUES];   /* each value's witnesses per second so far */
     int at;                         /* the value cur is */
-    int quota;                      /* batches each value of this step runs */
+    int quota;                      /* batches each value of this step runs (measured ones) */
+    int block;                      /* batches left in the current value's block */
+    bool warming;                   /* the current batch warms up: not measured */
     uint64_t used_ns;
     long used_instances;
     int tried;                      /* values measured, over all steps */
