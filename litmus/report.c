@@ -208,9 +208,12 @@ static void print_settings(const struct lt_result *r)
     char set[256];
     lt_setting_text(&r->setting, set, sizeof set);
     printf("Settings: %s; timebase %.1f MHz; ", set, r->timebase_mhz);
-    if (strcmp(r->tuned, "search") == 0)
-        printf("tuned here: %d settings tried in %.2f s (%ld instances, counted above)\n", r->tune_tried,
-               r->tune_seconds, r->tune_instances);
+    if (strcmp(r->tuned, "search") == 0 && r->tune_instances == 0)
+        printf("not tuned: too few instances (or too big a batch) to rank settings; a longer run searches\n");
+    else if (strcmp(r->tuned, "search") == 0)
+        printf("tuned here: %d settings tried in %.2f s (%ld instances, counted above)%s\n", r->tune_tried,
+               r->tune_seconds, r->tune_instances,
+               r->tune_complete ? "" : "; the search goes on in the next run");
     else if (strcmp(r->tuned, "cache") == 0)
         printf("tuned: this machine's cached winner for the test (--retune searches again)\n");
     else
@@ -223,9 +226,10 @@ static void json_settings(const struct lt_result *r)
     const struct lt_setting *s = &r->setting;
     printf("\n   \"settings\": {\"period_ns\": %ld, \"batch\": %ld, \"stride\": %ld, \"shuffle\": %s, "
            "\"reset\": \"%s\", \"tuned\": \"%s\", \"tried\": %d, \"tune_seconds\": %.6f, \"tune_instances\": %ld, "
-           "\"timebase_mhz\": %.3f},",
+           "\"search_done\": %s, \"timebase_mhz\": %.3f},",
            s->period, s->batch, s->stride, s->shuffle ? "true" : "false", lt_reset_name(s->reset), r->tuned,
-           r->tune_tried, r->tune_seconds, r->tune_instances, r->timebase_mhz);
+           r->tune_tried, r->tune_seconds, r->tune_instances,
+           strcmp(r->tuned, "search") != 0 || r->tune_complete ? "true" : "false", r->timebase_mhz);
 }
 
 static const struct lt_verdict *decided(const struct lt_item *it, const char *name)

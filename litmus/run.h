@@ -51,6 +51,7 @@ struct lt_result {
     struct lt_setting setting; /* what the run used after its search (all of it without one) */
     const char *tuned;      /* where setting came from: "options", "search" or "cache" */
     int tune_tried;         /* settings the search measured */
+    bool tune_complete;     /* the search ended in this run (else the next run goes on with it) */
     long tune_instances;    /* instances run while searching (counted like the others) */
     double tune_seconds;
     double timebase_mhz;    /* the timebase's rate (locks/arch.h) */

@@ -3,17 +3,30 @@
  * Why a search: how often a reordering shows depends on the machine (line
  * size, store-buffer drain time, prefetchers, SMT) and on the test's shape;
  * a setting that doubles SB's rate on one CPU halves it on another.  Why a
- * coordinate search: the settings interact weakly, so changing one at a time
- * from the best so far (period first, then batch, shuffle, reset side and
- * stride, then the period again, since its best value follows the others)
- * finds the best of a full sweep's ~400 points in ~25 measurements.
- * Noise: each candidate runs for a slice of several batches, and batches
- * that took more than twice the slice's fastest per instance (the threads
- * were preempted) are left out of its rate; the best so far is measured
- * again at the start of each setting, so a change in the machine's load
- * between settings does not favour old or new; and a candidate that beats
- * the best must beat it again in a second pair of slices, so a lull in the
- * machine's load during one slice does not crown it.
+ * coordinate search: one setting at a time, from the best so far, finds the
+ * best of a full sweep's ~400 points in ~50 measurements.  The settings do
+ * interact (R shows its reordering 15 times as often with big shuffled
+ * batches, and its best period moves with them), so the search starts from
+ * the best of a few far-apart settings and makes two passes: period, batch,
+ * shuffle, reset side, stride, then period, shuffle, reset side, stride and
+ * batch again from where the first pass ended.
+ *
+ * The period's landscape has narrow peaks: on one 2-core EPYC VM, SB showed
+ * in 28 % of instances at a 40 ns period, in 12 % at 25 ns and 9 % at 50 ns.  So the
+ * period values are dense between one and two instance costs (where the
+ * threads stop running back to back) and the second pass adds points on
+ * either side of the best.
+ *
+ * Noise: the load of a shared machine changes within milliseconds, and a
+ * preempted batch takes a time slice (milliseconds) instead of microseconds.
+ * So the values of one step are measured interleaved, one batch of each in
+ * turn, as a sweep should be: a change of load hits all of them alike.  A
+ * value's batches that took more than 4 times its fastest per instance
+ * (preempted) are left out of its rate.  And one batch says little: on that
+ * VM a batch's share of witnesses is close to all or close to none (the
+ * threads stay in one of two modes for hundreds of instances), so each value
+ * runs a share of the budget (many batches), and a clear loser drops out
+ * after a few to leave its batches to the others.
  */
 #include "litmus/tune.h"
 
@@ -25,61 +38,31 @@
 
 #include "locks/sys.h"
 
-/* The order of the search; PERIOD twice (see above). */
-static const unsigned order[] = {LT_TUNE_PERIOD, LT_TUNE_BATCH, LT_TUNE_SHUFFLE, LT_TUNE_RESET,
-                                 LT_TUNE_STRIDE, LT_TUNE_PERIOD};
-enum { NDIMS = sizeof order / sizeof order[0], MAX_VALUES = LT_TUNE_VALUES, MIN_BATCHES = 3 };
-_Static_assert((int)NDIMS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
+/* The order of the search: a screen of a few far-apart settings (LT_TUNE_ALL)
+ * picks where to start, then two passes (see above). */
+static const unsigned order[] = {LT_TUNE_ALL,     LT_TUNE_PERIOD, LT_TUNE_BATCH, LT_TUNE_SHUFFLE,
+                                 LT_TUNE_RESET,   LT_TUNE_STRIDE, LT_TUNE_PERIOD, LT_TUNE_SHUFFLE,
+                                 LT_TUNE_RESET,   LT_TUNE_STRIDE, LT_TUNE_BATCH};
+enum { NSTEPS = sizeof order / sizeof order[0], SECOND_PASS = 6, MIN_BATCHES = 2, FEW_BATCHES = 4, STALL = 4, BLOCK = 2 };
+/* A value that catches less than this share of the leader's rate after FEW_BATCHES drops out of its step. */
+#define DROP 0.3
+/* A step runs a QUOTA-th of the budget (so most steps fit in what is left of a run). */
+#define QUOTA 2
+_Static_assert((int)NSTEPS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
 
-/* A candidate must beat the best so far by this much to replace it. */
+/* A value must beat the best so far by this much to replace it. */
 #define MARGIN 1.03
 
 /* Periods as multiples of an instance's cost (at least MIN_UNIT ns: a body
- * that costs less than that is mostly the timebase read), from back to back
- * to well apart: which wins depends on how long the stores take to drain. */
-static const double period_factors[] = {0, 0.5, 1.0, 2.0, 4.0, 8.0};
+ * that costs less than that is mostly the timebase read): back to back, then
+ * from one cost (below it the threads run back to back anyway) to six; the
+ * second pass adds points FINE and 2 x FINE on either side of its best. */
+static const double period_factors[] = {0, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0};
 enum { MIN_UNIT = 20 };
-static const long batches[] = {250, 500, 1000, 2000, LT_TUNE_MAX_BATCH};
-
-/* The values of setting dim (an LT_TUNE_* bit) to try, as settings derived from base. */
-static int values(const struct lt_tuner *tu, unsigned dim, const struct lt_setting *base, struct lt_setting *out)
-{
-    int n = 0;
-    long line = CACHE_LINE / (long)sizeof(int);
-    switch (dim) {
-    case LT_TUNE_PERIOD:
-        for (size_t i = 0; i < sizeof period_factors / sizeof period_factors[0]; i++) {
-            out[n] = *base;
-            out[n++].period = (long)(period_factors[i] * (double)(tu->cost > MIN_UNIT ? tu->cost : MIN_UNIT) + 0.5);
-        }
-        break;
-    case LT_TUNE_BATCH:
-        for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
-            out[n] = *base;
-            out[n++].batch = batches[i];
-        }
-        break;
-    case LT_TUNE_SHUFFLE:
-        for (int s = 0; s < 2; s++) {
-            out[n] = *base;
-            out[n++].shuffle = s;
-        }
-        break;
-    case LT_TUNE_RESET:
-        for (int r = LT_RESET_READER; r <= LT_RESET_FIRST; r++) {
-            out[n] = *base;
-            out[n++].reset = (enum lt_reset)r;
-        }
-        break;
-    case LT_TUNE_STRIDE:
-        for (long s = line; s <= LT_TUNE_MAX_STRIDE; s *= 2) {
-            out[n] = *base;
-            out[n++].stride = s;
-        }
-        break;
-    }
-    return n;
-}
+#define FINE 0.15
+/* The first pass spans the batch sizes, the second fills them in. */
+static const long batches[] = {250, 1000, LT_TUNE_MAX_BATCH, 500, 2000};
+enum { FIRST_PASS_BATCHES = 3 };
 
 static bool same(const struct lt_setting *a, const struct lt_setting *b)
 {
@@ -87,39 +70,136 @@ static bool same(const struct lt_setting *a, const struct lt_setting *b)
            a->reset == b->reset;
 }
 
-/* Move to the next candidate: the next value of this setting that differs
- * from the best, or the next free setting (its first slice measures the best
- * again), or the end. */
-static void advance(struct lt_tuner *tu)
+/* Add v to the step's values unless it is there already or they are full. */
+static void add_value(struct lt_tuner *tu, const struct lt_setting *v)
 {
-    tu->nsamples = 0;
-    for (;;) {
-        if (tu->dim >= 0 && (tu->free & order[tu->dim])) {
-            struct lt_setting vals[MAX_VALUES];
-            int n = values(tu, order[tu->dim], &tu->best, vals);
-            if (++tu->cand == 0 && tu->resume_cand > 0) { /* the best measured again: skip what was done */
-                tu->cand = tu->resume_cand;
-                tu->resume_cand = 0;
-            }
-            for (; tu->cand < n; tu->cand++) {
-                if (!same(&vals[tu->cand], &tu->best)) {
-                    tu->cur = vals[tu->cand];
-                    return;
-                }
-            }
-        }
-        if (++tu->dim >= NDIMS) {
-            tu->done = true;
-            tu->complete = true;
-            tu->cur = tu->best;
+    for (int i = 0; i < tu->nvals; i++)
+        if (same(&tu->vals[i], v))
             return;
+    if (tu->nvals < LT_TUNE_VALUES)
+        tu->vals[tu->nvals++] = *v;
+}
+
+static void add_period(struct lt_tuner *tu, double ns)
+{
+    struct lt_setting v = tu->best;
+    v.period = (long)(ns + 0.5);
+    add_value(tu, &v);
+}
+
+/* The screen's settings, far apart in every setting but the stride: period
+ * (in units of an instance's cost), batch, shuffled, reset side.  A
+ * coordinate search from the untuned setting can stay in its basin when
+ * the settings pay only together (R: shuffling with big batches). */
+static const struct {
+    double period;
+    long batch;
+    bool shuffle;
+    enum lt_reset reset;
+} screen[] = {
+    {1.5, 1000, true, LT_RESET_WRITER}, {2.0, LT_TUNE_MAX_BATCH, true, LT_RESET_READER},
+    {1.0, 250, false, LT_RESET_WRITER}, {0, 1000, false, LT_RESET_READER},
+    {3.0, LT_TUNE_MAX_BATCH, false, LT_RESET_WRITER},
+};
+
+/* A screen setting, on the settings this search may change. */
+static void add_screen(struct lt_tuner *tu, size_t k, double unit)
+{
+    struct lt_setting v = tu->best;
+    if (tu->free & LT_TUNE_PERIOD)
+        v.period = (long)(screen[k].period * unit + 0.5);
+    if (tu->free & LT_TUNE_BATCH)
+        v.batch = screen[k].batch;
+    if (tu->free & LT_TUNE_SHUFFLE)
+        v.shuffle = screen[k].shuffle;
+    if (tu->free & LT_TUNE_RESET)
+        v.reset = screen[k].reset;
+    add_value(tu, &v);
+}
+
+/* The values of this step: the best so far first, then the alternatives of its setting. */
+static void step_values(struct lt_tuner *tu)
+{
+    tu->nvals = 0;
+    add_value(tu, &tu->best);
+    struct lt_setting v = tu->best;
+    double unit = (double)(tu->cost > MIN_UNIT ? tu->cost : MIN_UNIT);
+    switch (order[tu->step]) {
+    case LT_TUNE_ALL:
+        for (size_t k = 0; k < sizeof screen / sizeof screen[0]; k++)
+            add_screen(tu, k, unit);
+        break;
+    case LT_TUNE_PERIOD:
+        if (tu->step >= SECOND_PASS && tu->best.period > 0)
+            for (int k = -2; k <= 2; k++)
+                if (k != 0)
+                    add_period(tu, (double)tu->best.period * (1 + k * FINE));
+        for (size_t i = 0; i < sizeof period_factors / sizeof period_factors[0]; i++)
+            add_period(tu, period_factors[i] * unit);
+        break;
+    case LT_TUNE_BATCH:
+        for (size_t i = 0; i < (tu->step >= SECOND_PASS ? sizeof batches / sizeof batches[0] : FIRST_PASS_BATCHES); i++) {
+            v.batch = batches[i];
+            add_value(tu, &v);
         }
-        tu->cand = -1;
-        if (tu->free & order[tu->dim]) {
-            tu->cur = tu->best; /* measure the best so far again first */
-            return;
+        break;
+    case LT_TUNE_SHUFFLE:
+        v.shuffle = !v.shuffle;
+        add_value(tu, &v);
+        break;
+    case LT_TUNE_RESET:
+        for (int r = LT_RESET_READER; r <= LT_RESET_FIRST; r++) {
+            v.reset = (enum lt_reset)r;
+            add_value(tu, &v);
         }
+        break;
+    case LT_TUNE_STRIDE:
+        for (long s = CACHE_LINE / (long)sizeof(int); s <= LT_TUNE_MAX_STRIDE; s *= 2) {
+            v.stride = s;
+            add_value(tu, &v);
+        }
+        break;
     }
+}
+
+/* Run value i for a block: one batch to warm up, then BLOCK measured.  A
+ * batch's rate depends on the batch before it: one of 4000 instances 64
+ * ints apart leaves the caches cold for the next, which then catches more
+ * (in a step over the stride, SB+rfi-pos caught twice as many witnesses
+ * per second with stride 16 right after stride 64 as with stride 32 right
+ * after 16, the reverse of what whole runs of each show).  A run repeats
+ * one setting, so a value is measured after a batch of itself. */
+static void start_block(struct lt_tuner *tu, int i)
+{
+    tu->at = i;
+    tu->cur = tu->vals[i];
+    tu->warming = true;
+    tu->block = BLOCK + 1;
+}
+
+/* Begin the next step that has something to compare, from tu->step on; or end. */
+static void begin_step(struct lt_tuner *tu)
+{
+    for (; tu->step < NSTEPS; tu->step++) {
+        if (!(tu->free & order[tu->step]))
+            continue;
+        step_values(tu);
+        if (tu->nvals < 2)
+            continue;
+        memset(tu->samples, 0, sizeof tu->samples);
+        memset(tu->score, 0, sizeof tu->score);
+        /* Batches per value: the step runs a QUOTA-th of the budget. */
+        long round = 0;
+        for (int i = 0; i < tu->nvals; i++)
+            round += tu->vals[i].batch;
+        long quota = tu->budget_instances * BLOCK / (QUOTA * round * (BLOCK + 1));
+        tu->quota = quota < MIN_BATCHES ? MIN_BATCHES : quota > LT_TUNE_SAMPLES ? LT_TUNE_SAMPLES : (int)quota;
+        start_block(tu, 0);
+        return;
+    }
+    tu->done = true;
+    tu->complete = true;
+    tu->cur = tu->best;
 }
 
 void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost, int first,
@@ -128,42 +208,99 @@ void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigne
     memset(tu, 0, sizeof *tu);
     tu->free = free & LT_TUNE_ALL;
     tu->cost = cost > 0 ? cost : 1;
-    tu->slice_ns = budget_ns / 40 > 2000000u ? budget_ns / 40 : 2000000u;
     tu->budget_ns = budget_ns;
     tu->budget_instances = budget_instances;
     tu->best = tu->cur = *start;
-    if (first < 0 || first > LT_TUNE_END)
-        first = 0;
-    tu->dim = first / MAX_VALUES - 1;
-    tu->cand = MAX_VALUES; /* nothing left of the step before the first */
-    tu->resume_cand = first % MAX_VALUES;
-    advance(tu);
+    tu->step = first < 0 || first > LT_TUNE_END ? 0 : first;
+    long biggest = start->batch > LT_TUNE_MAX_BATCH ? start->batch : LT_TUNE_MAX_BATCH;
+    if (budget_instances < LT_TUNE_MIN_BUDGET / LT_TUNE_MAX_BATCH * biggest) { /* too few batches to rank anything */
+        tu->done = true;
+        return;
+    }
+    begin_step(tu);
+    tu->first_step = tu->step;
 }
 
 int lt_tuner_position(const struct lt_tuner *tu)
 {
-    if (tu->complete || tu->dim >= NDIMS)
-        return LT_TUNE_END;
-    return tu->dim * MAX_VALUES + (tu->cand < 0 ? 0 : tu->cand);
+    return tu->complete ? LT_TUNE_END : tu->step;
 }
 
-/* The slice's witnesses per second, leaving out preempted batches; instances
- * count a thousandth of a witness, so a test whose condition never shows is
- * tuned for speed (more chances to see a forbidden state). */
-static double slice_score(const struct lt_tuner *tu)
+/* A value's witnesses per second over its batches, leaving out those that
+ * took more than STALL times its fastest batch per instance: a preemption
+ * costs a time slice (milliseconds), a batch 10 to 500 microseconds, and
+ * beside two CPU-burning processes most batches of 4000 are preempted, so
+ * the median batch would be a preempted one.  Instances count a thousandth
+ * of a witness, so a test whose condition never shows is tuned for speed
+ * (more chances to see a forbidden state). */
+static double value_score(const struct lt_tune_samples *sm)
 {
-    double fastest = 1e300;
-    for (int i = 0; i < tu->nsamples; i++)
-        if (tu->inst[i] > 0 && tu->ns[i] / tu->inst[i] < fastest)
-            fastest = tu->ns[i] / tu->inst[i];
-    double wit = 0, ns = 0;
-    for (int i = 0; i < tu->nsamples; i++) {
-        if (tu->inst[i] <= 0 || tu->ns[i] / tu->inst[i] > 2 * fastest)
+    double fastest = 0;
+    for (int i = 0; i < sm->n; i++)
+        if (sm->inst[i] > 0 && (fastest == 0 || sm->ns[i] / sm->inst[i] < fastest))
+            fastest = sm->ns[i] / sm->inst[i];
+    double limit = STALL * fastest, wit = 0, ns = 0;
+    for (int i = 0; i < sm->n; i++) {
+        if (sm->inst[i] <= 0 || sm->ns[i] / sm->inst[i] > limit)
             continue;
-        wit += tu->wit[i] + 1e-3 * tu->inst[i];
-        ns += tu->ns[i];
+        wit += sm->wit[i] + 1e-3 * sm->inst[i];
+        ns += sm->ns[i];
     }
     return ns > 0 ? wit / ns * 1e9 : 0;
+}
+
+/* Value i needs no more batches: it has run its share, or it has run a few
+ * and catches less than DROP x what the leader does (a clear loser gives its
+ * batches to the values still in the race).  Every value of a step runs the
+ * same number of batches, whatever its batch size: the rate of a value
+ * measured in fewer batches is noisier, and the fastest of noisy rates is
+ * too often the noisiest. */
+static bool measured(const struct lt_tuner *tu, int i)
+{
+    const struct lt_tune_samples *sm = &tu->samples[i];
+    double lead = 0;
+    if (sm->n >= tu->quota)
+        return true;
+    if (sm->n < FEW_BATCHES)
+        return false;
+    for (int k = 0; k < tu->nvals; k++)
+        if (tu->samples[k].n >= FEW_BATCHES && tu->score[k] > lead)
+            lead = tu->score[k];
+    return tu->score[i] < DROP * lead;
+}
+
+/* LITMUS_TUNE_TRACE set: each step's values and rates on stderr, to see why the search chose what it did. */
+static void trace_step(const struct lt_tuner *tu, const double *score, int win)
+{
+    for (int i = 0; i < tu->nvals; i++) {
+        const struct lt_tune_samples *sm = &tu->samples[i];
+        double inst = 0, wit = 0;
+        for (int k = 0; k < sm->n; k++) {
+            inst += sm->inst[k];
+            wit += sm->wit[k];
+        }
+        char text[160];
+        lt_setting_text(&tu->vals[i], text, sizeof text);
+        fprintf(stderr, "litmus tune: step %d %c %-64s %8.3f M witnesses/s, %5.1f %% of %6.0f in %2d batches\n",
+                tu->step, i == win ? '*' : i == 0 ? '=' : ' ', text, score[i] / 1e6, inst > 0 ? 100 * wit / inst : 0,
+                inst, sm->n);
+    }
+}
+
+/* Keep the fastest value if it beats the best so far by MARGIN; on to the next step. */
+static void decide(struct lt_tuner *tu)
+{
+    const double *score = tu->score;
+    int win = 0;
+    for (int i = 0; i < tu->nvals; i++)
+        if (score[i] > score[win])
+            win = i;
+    tu->tried += tu->nvals;
+    if (getenv("LITMUS_TUNE_TRACE"))
+        trace_step(tu, score, win);
+    if (win != 0 && score[win] > score[0] * MARGIN)
+        tu->best = tu->vals[win];
+    tu->step++;
 }
 
 void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uint64_t ns)
@@ -172,49 +309,45 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
         return;
     tu->used_ns += ns;
     tu->used_instances += instances;
-    if (tu->nsamples < LT_TUNE_SAMPLES) {
-        tu->wit[tu->nsamples] = (double)witnesses;
-        tu->ns[tu->nsamples] = (double)ns;
-        tu->inst[tu->nsamples] = (double)instances;
-        tu->nsamples++;
+    struct lt_tune_samples *sm = &tu->samples[tu->at];
+    if (!tu->warming && sm->n < LT_TUNE_SAMPLES) {
+        sm->wit[sm->n] = (double)witnesses;
+        sm->ns[sm->n] = (double)ns;
+        sm->inst[sm->n] = (double)instances;
+        sm->n++;
+        tu->score[tu->at] = value_score(sm);
     }
-    double slice = 0;
-    for (int i = 0; i < tu->nsamples; i++)
-        slice += tu->ns[i];
-    if ((slice < (double)tu->slice_ns || tu->nsamples < MIN_BATCHES) && tu->nsamples < LT_TUNE_SAMPLES)
-        return;
-    double score = slice_score(tu);
-    tu->tried++;
-    bool next = true; /* on to the next candidate (else: a confirmation slice) */
-    if (tu->confirming == 1) { /* the best again, then the challenger again */
-        tu->best_score = score;
-        tu->confirming = 2;
-        next = false;
-    } else if (tu->confirming == 2) {
-        tu->confirming = 0;
-        if (score > tu->best_score * MARGIN) {
-            tu->best = tu->challenger;
-            tu->best_score = score;
+    tu->warming = false;
+    if (--tu->block <= 0 || measured(tu, tu->at)) {
+        /* The next value still short of its measure, in turn. */
+        int next = -1;
+        for (int k = 1; k <= tu->nvals && next < 0; k++) {
+            int i = (tu->at + k) % tu->nvals;
+            if (!measured(tu, i))
+                next = i;
         }
-    } else if (tu->cand == -1) {
-        tu->best_score = score; /* the best so far, measured again under today's load */
-    } else if (score > tu->best_score * MARGIN) {
-        tu->challenger = tu->cur; /* one win may be a lull in the load: it must win twice */
-        tu->confirming = 1;
-        next = false;
-    }
-    if (tu->used_ns >= tu->budget_ns || tu->used_instances >= tu->budget_instances) {
-        tu->done = true; /* a challenger not yet confirmed loses */
-        tu->confirming = 0;
+        if (next < 0) {
+            decide(tu);
+            begin_step(tu);
+        } else {
+            start_block(tu, next);
+        }
+    } /* else the block goes on with the same value */
+    if (!tu->done && (tu->used_ns >= tu->budget_ns || tu->used_instances >= tu->budget_instances)) {
+        /* Cut: the next run measures this step again, with the whole of
+         * its budget; but a step that had all of this run's budget and did
+         * not fit (a slow test) decides on what it has, if every value ran,
+         * so the search still moves on. */
+        bool all = tu->step == tu->first_step;
+        for (int i = 0; i < tu->nvals; i++)
+            all &= tu->samples[i].n > 0;
+        if (all) {
+            decide(tu);
+            begin_step(tu);
+        }
+        tu->done = true;
         tu->cur = tu->best;
-        return;
     }
-    if (next) {
-        advance(tu);
-        return;
-    }
-    tu->nsamples = 0;
-    tu->cur = tu->confirming == 1 ? tu->best : tu->challenger;
 }
 
 const char *lt_reset_name(enum lt_reset r)

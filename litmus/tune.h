@@ -27,42 +27,56 @@ enum {
     LT_TUNE_ALL = 31
 };
 
-/* The search is LT_TUNE_STEPS steps of at most LT_TUNE_VALUES values each; its
- * position is step * LT_TUNE_VALUES + value, LT_TUNE_END when it is done. */
-enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_SAMPLES = 64, LT_TUNE_STEPS = 6,
-       LT_TUNE_VALUES = 8, LT_TUNE_END = LT_TUNE_STEPS * LT_TUNE_VALUES };
+/* The search is LT_TUNE_STEPS steps, each over the values of one setting;
+ * its position is the step it is at, LT_TUNE_END when it is done. */
+enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_VALUES = 12, LT_TUNE_SAMPLES = 32,
+       LT_TUNE_STEPS = 11, LT_TUNE_END = LT_TUNE_STEPS };
 
-/* A coordinate search: for each free setting in turn, measure the best
- * setting so far and each alternative value of that one setting for a
- * slice of batches, keep the fastest (witnesses per second), move on.
- * The runner calls lt_tuner_batch after every batch run with tu->cur and
- * runs the next batch with tu->cur; when tu->done, tu->best is the winner. */
+/* The least budget a search starts with, in instances: two batches of the
+ * biggest size for each value of the biggest step, so every step fits in
+ * one run (a run with less searches nothing and keeps the cached setting;
+ * a batch bigger than LT_TUNE_MAX_BATCH from the options raises it alike). */
+#define LT_TUNE_MIN_BUDGET (2L * LT_TUNE_MAX_BATCH * LT_TUNE_VALUES)
+
+/* One value's batches in the current step. */
+struct lt_tune_samples {
+    int n;
+    double wit[LT_TUNE_SAMPLES], ns[LT_TUNE_SAMPLES], inst[LT_TUNE_SAMPLES];
+};
+
+/* A coordinate search: for each free setting in turn, run batches of the
+ * best setting so far and of each alternative value of that one setting,
+ * interleaved batch by batch, and keep the value that caught the most
+ * witnesses per second; two passes (tune.c says why).  The runner calls
+ * lt_tuner_batch after every batch run with tu->cur and runs the next batch
+ * with tu->cur; when tu->done, tu->best is the winner. */
 struct lt_tuner {
     unsigned free;                  /* LT_TUNE_* the search may change */
     long cost;                      /* ns per instance back to back: the period's unit */
-    uint64_t slice_ns;              /* least time one candidate is measured */
     uint64_t budget_ns;             /* the whole search stops after this long */
     long budget_instances;          /* ... or after this many instances */
     struct lt_setting best, cur;
-    double best_score;
-    int dim;                        /* step: index of the setting being searched (LT_TUNE_STEPS: done) */
-    int cand;                       /* its value being measured; -1: the best so far */
-    int resume_cand;                /* a resumed search's first value, after the best is measured again */
-    int confirming;                 /* a candidate won: 1 measuring the best again, 2 the candidate again */
-    struct lt_setting challenger;   /* that candidate */
-    int nsamples;                   /* batches in this candidate's slice */
-    double wit[LT_TUNE_SAMPLES], ns[LT_TUNE_SAMPLES], inst[LT_TUNE_SAMPLES];
+    int step;                       /* index of the step being run (LT_TUNE_STEPS: done) */
+    int first_step;                 /* the step this run began in */
+    int nvals;                      /* values of this step; vals[0] is the best so far */
+    struct lt_setting vals[LT_TUNE_VALUES];
+    struct lt_tune_samples samples[LT_TUNE_VALUES];
+    double score[LT_TUNE_VALUES];   /* each value's witnesses per second so far */
+    int at;                         /* the value cur is */
+    int quota;                      /* batches each value of this step runs (measured ones) */
+    int block;                      /* batches left in the current value's block */
+    bool warming;                   /* the current batch warms up: not measured */
     uint64_t used_ns;
     long used_instances;
-    int tried;                      /* candidates measured */
+    int tried;                      /* values measured, over all steps */
     bool done;
     bool complete;                  /* the search ran to its end (not cut by its budget) */
 };
 
 /* Start a search from start (every value valid), over the settings in free,
  * at position first (0: the beginning; lt_tuner_position of a cut search
- * goes on where it stopped); cost is the measured ns per instance with
- * period 0. */
+ * goes on at the step it stopped in); cost is the measured ns per instance
+ * with period 0. */
 void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost, int first,
                     uint64_t budget_ns, long budget_instances);
 

@@ -4,8 +4,11 @@
 For each test it runs, in rounds that interleave every point (so a change in
 the machine's load hits all of them alike):
   - the default run, no options, from an empty tuning cache ("first run":
-    it searches, its instances count), then again with the cache it wrote
-    ("default": what every later run does);
+    it searches, its instances count); a search spends at most 60 % of a
+    run, so at -n 300000 it ends after a few runs: the default is run again
+    until its JSON says the search is done (those runs are counted and
+    shown, not rated); then the default from the cache it wrote ("default":
+    what every later run does);
   - every point of a grid over period, batch, stride, shuffle and reset side,
     each with --no-tune and the values given.
 It prints one table per test, best first (witnesses per second, the median
@@ -29,8 +32,9 @@ import tempfile
 
 GRIDS = {
     # period (ns), batch, stride (ints), shuffle, reset side
-    "quick": ([0, 60, 120, 180, 270, 400], [250, 1000, 4000], [16, 32], [False, True], ["reader", "writer"]),
-    "full": ([0, 30, 60, 90, 120, 180, 270, 400, 600], [250, 500, 1000, 2000, 4000], [16, 32, 64],
+    # 40 ns: where SB's witnesses peaked on a 2-core EPYC VM (28 % of instances; 12 % at 25 ns, 9 % at 50 ns)
+    "quick": ([0, 40, 60, 120, 180, 270, 400], [250, 1000, 4000], [16, 32], [False, True], ["reader", "writer"]),
+    "full": ([0, 30, 40, 50, 60, 90, 120, 180, 270, 400, 600], [250, 500, 1000, 2000, 4000], [16, 32, 64],
              [False, True], ["reader", "writer", "first"]),
 }
 
@@ -45,6 +49,14 @@ def run_litmus(litmus, test, n, args, cache):
     if "witnesses_per_second" not in rec:
         sys.exit("litmus_sweep: %s did not run: %s" % (test, rec.get("error", p.stderr.strip())))
     return rec
+
+
+def finish_search(litmus, test, n, cache):
+    """Run the default until its search is done; returns the runs that took."""
+    for runs in range(1, 21):
+        if run_litmus(litmus, test, n, [], cache)["settings"].get("search_done", True):
+            return runs
+    sys.exit("litmus_sweep: %s: the default's search did not end in 20 runs" % test)
 
 
 def point_args(point):
@@ -69,13 +81,15 @@ def sweep_test(opts, test):
     grid = list(itertools.product(*GRIDS[opts.grid]))
     rates = {p: [] for p in grid}
     pct = {p: [] for p in grid}
-    default, first = [], []
+    default, first, search_runs = [], [], []
     chosen = None
     with tempfile.TemporaryDirectory() as tmp:
         for rnd in range(opts.rounds):
             cache = os.path.join(tmp, "tune-%d" % rnd)
             rec = run_litmus(opts.litmus, test, opts.n, [], cache)  # empty cache: searches
             first.append((rec["witnesses_per_second"], rec["settings"]))
+            search_runs.append(1 if rec["settings"].get("search_done", True) else
+                               1 + finish_search(opts.litmus, test, opts.n, cache))
             order = grid[rnd % 2::2] + grid[1 - rnd % 2::2]  # vary the order between rounds
             for i, p in enumerate(order):
                 rec = run_litmus(opts.litmus, test, opts.n, point_args(p), cache)
@@ -95,9 +109,11 @@ def sweep_test(opts, test):
     final_default = []
     with tempfile.TemporaryDirectory() as tmp:
         cache = os.path.join(tmp, "tune")
-        run_litmus(opts.litmus, test, opts.n, [], cache)  # the default's own search, cached
+        search_runs.append(finish_search(opts.litmus, test, opts.n, cache))  # the default's own search, cached
         for _ in range(opts.confirm):
-            final_default.append(run_litmus(opts.litmus, test, opts.n, [], cache)["witnesses_per_second"])
+            rec = run_litmus(opts.litmus, test, opts.n, [], cache)
+            final_default.append(rec["witnesses_per_second"])
+            final_chosen = rec["settings"]
             for p in top:
                 again[p].append(run_litmus(opts.litmus, test, opts.n, point_args(p), cache)["witnesses_per_second"])
     conf = {p: statistics.median(v) for p, v in again.items()}
@@ -113,13 +129,14 @@ def sweep_test(opts, test):
         print("  ... %d more, down to %.0f/s" % (len(ranked) - opts.top, med[ranked[-1]]))
     print("  default among the sweep (no options, cached winner: %s): %.0f/s, %d runs" % (
         settings_label(chosen), statistics.median(default), len(default)))
-    print("  first run (searching, empty cache): %.0f/s median; it chose %s" % (
-        statistics.median(r for r, _ in first), settings_label(first[-1][1])))
-    print("  head to head, %d alternating runs each: default %.0f/s; the sweep's top %d again: %s" % (
-        opts.confirm, dflt, len(top), ", ".join("%.0f" % conf[p] for p in top)))
+    print("  first run (searching, empty cache): %.0f/s median; it chose %s; the search took %s runs" % (
+        statistics.median(r for r, _ in first), settings_label(first[-1][1]), ", ".join(map(str, search_runs))))
+    print("  head to head, %d alternating runs each: default (%s) %.0f/s; the sweep's top %d again: %s" % (
+        opts.confirm, settings_label(final_chosen), dflt, len(top), ", ".join("%.0f" % conf[p] for p in top)))
     print("  sweep's best (%s) %.0f/s; default / best = %.2f" % (label(best_point), best, dflt / best if best else 0))
     return {"test": test, "default": dflt, "default_runs": default + final_default,
-            "first_runs": [r for r, _ in first], "chosen": chosen, "best": best, "best_setting": label(best_point),
+            "first_runs": [r for r, _ in first], "search_runs": search_runs, "chosen": chosen,
+            "head_to_head_setting": final_chosen, "best": best, "best_setting": label(best_point),
             "ratio": dflt / best if best else 0,
             "grid": [{"setting": label(p), "rates": rates[p]} for p in ranked]}
 

@@ -1,4 +1,4 @@
-/* test_tune.c: the runner's settings search finds the best of a sweep, survives a preempted batch, keeps its budget; the cache round-trips; a tuned run sees only states a fixed run may. */
+/* test_tune.c: the runner's settings search finds the best of a sweep, survives preempted batches, a changing load, coin-flip batches and interacting settings, keeps its budget; the cache round-trips; a tuned run sees only states a fixed run may. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 
 /* A made-up machine: witnesses per microsecond for a setting, best at
  * period 2 x cost, batch 2000, shuffled, reset by the writer, stride 32;
- * each setting's effect multiplies (the search assumes weak interaction). */
+ * each setting's effect multiplies. */
 static double landscape(const struct lt_setting *s, long cost)
 {
     double p = (double)s->period / (double)cost;
@@ -24,17 +24,41 @@ static double landscape(const struct lt_setting *s, long cost)
     return f;
 }
 
-/* Feed the tuner batches from the landscape until it is done; one batch in
- * every `preempt` (0: none) takes 50 times as long, as if the threads had
- * been descheduled.  Returns the batches run. */
-static int drive(struct lt_tuner *tu, long cost, int preempt)
+/* A machine whose settings interact, as R's do on a 2-core EPYC: shuffling
+ * and a period of 1.5 x cost pay only with big batches; with the untuned
+ * batch, back to back wins.  One pass from the untuned setting ends at
+ * period 0, in order; the second pass finds the top. */
+static double interacting(const struct lt_setting *s, long cost)
+{
+    double p = (double)s->period / (double)cost, big = s->batch >= 2000 ? 1.0 : 0.0;
+    double f = p == 0 ? 1.0 : 0.5 + big * 2.0 / (1.0 + 8.0 * (p - 1.5) * (p - 1.5));
+    f *= 0.3 + 0.7 * (double)s->batch / 4000.0;
+    f *= s->shuffle ? (big ? 2.0 : 0.8) : 1.0;
+    return f;
+}
+
+struct machine {
+    double (*rate)(const struct lt_setting *s, long cost);
+    int preempt;        /* one batch in every `preempt` (0: none) takes 50 times as long */
+    int load_stretch;   /* 0, or: batches alternate between stretches this long at full speed and at a third */
+    bool coin;          /* each batch's witnesses are 1.7 or 0.3 times the mean, on a fair coin */
+    uint64_t seed;      /* of the coin (0: 12345) */
+};
+
+/* Feed the tuner batches from the machine until it is done.  Returns the batches run. */
+static int drive(struct lt_tuner *tu, long cost, const struct machine *m)
 {
     int batches = 0;
+    uint64_t rng = m->seed ? m->seed : 12345;
     while (!tu->done && batches < 100000) {
         const struct lt_setting *s = &tu->cur;
         double us = (double)s->batch * (double)(s->period > cost ? s->period : cost) / 1000.0 + 20.0;
-        double wit = landscape(s, cost) * us;
-        if (preempt && batches % preempt == preempt / 2)
+        double wit = m->rate(s, cost) * us;
+        if (m->coin)
+            wit *= xorshift64(&rng) & 1 ? 1.7 : 0.3;
+        if (m->load_stretch && (batches / m->load_stretch) % 2)
+            us *= 3; /* the same witnesses, in thrice the time */
+        if (m->preempt && batches % m->preempt == m->preempt / 2)
             us *= 50;
         lt_tuner_batch(tu, s->batch, (uint64_t)wit, (uint64_t)(us * 1000.0));
         batches++;
@@ -48,19 +72,19 @@ static struct lt_setting untuned(long cost)
                                LT_RESET_READER};
 }
 
-/* Score of the best point of the full grid the search draws its values from. */
-static double sweep_best(long cost, struct lt_setting *best)
+/* The best point of a full sweep over the values the search draws from. */
+static double sweep_best(double (*rate)(const struct lt_setting *, long), long cost, struct lt_setting *best)
 {
-    static const double pf[] = {0, 0.5, 1.0, 2.0, 4.0, 8.0};
+    static const double pf[] = {0, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0};
     static const long batches[] = {250, 500, 1000, 2000, 4000};
     double top = -1;
-    for (size_t a = 0; a < 6; a++)
-        for (size_t b = 0; b < 5; b++)
+    for (size_t a = 0; a < sizeof pf / sizeof pf[0]; a++)
+        for (size_t b = 0; b < sizeof batches / sizeof batches[0]; b++)
             for (long st = CACHE_LINE / (long)sizeof(int); st <= LT_TUNE_MAX_STRIDE; st *= 2)
                 for (int sh = 0; sh < 2; sh++)
                     for (int r = 0; r < 3; r++) {
                         struct lt_setting s = {(long)(pf[a] * (double)cost + 0.5), batches[b], st, sh, r};
-                        double v = landscape(&s, cost);
+                        double v = rate(&s, cost);
                         if (v > top) {
                             top = v;
                             *best = s;
@@ -69,41 +93,88 @@ static double sweep_best(long cost, struct lt_setting *best)
     return top;
 }
 
-/* A whole search on the made-up machine (preempt as in drive); asserts it
- * ends, at 0.9 x the sweep's best or better, having measured at most 45
- * slices (25 settings and the confirmation of each win). */
-static void search_and_compare(int preempt)
+/* A whole search on a made-up machine, in runs of at most budget
+ * instances each (a cut search goes on in the next run, from the position
+ * and best setting the cache would keep); asserts it ends within 8 runs, at
+ * `share` x the sweep's best or better, having measured at most 50 values
+ * per run (about 20 in each pass, and the best so far in every step). */
+static double search_and_compare(const char *what, const struct machine *m, double share, long budget)
 {
     long cost = 100;
-    struct lt_setting start = untuned(cost), grid;
-    double top = sweep_best(cost, &grid);
+    const struct lt_setting start = untuned(cost);
+    struct lt_setting best = start, grid;
+    double top = sweep_best(m->rate, cost, &grid);
     struct lt_tuner tu;
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 20000000000u, 100000000); /* preemptions take time */
-    int batches = drive(&tu, cost, preempt);
-    double got = landscape(&tu.best, cost);
+    int batches = 0, runs = 0, position = 0, tried = 0;
+    do {
+        lt_tuner_start(&tu, &best, LT_TUNE_ALL, cost, position, 100000000000u, budget); /* preemptions take time */
+        batches += drive(&tu, cost, m);
+        best = tu.best;
+        position = lt_tuner_position(&tu);
+        tried += tu.tried;
+        if (tu.tried > 50)
+            fail_msg("%s: a run of the search measured %d values, want at most 50", what, tu.tried);
+    } while (!tu.complete && ++runs < 8);
+    double got = m->rate(&best, cost);
     char a[256], b[256];
-    lt_setting_text(&tu.best, a, sizeof a);
+    lt_setting_text(&best, a, sizeof a);
     lt_setting_text(&grid, b, sizeof b);
-    printf("   search%s: %s (%.3f) after %d settings, %d batches; sweep: %s (%.3f); untuned %.3f\n",
-           preempt ? " with preemptions" : "", a, got, tu.tried, batches, b, top, landscape(&start, cost));
+    printf("   %s: %s (%.3f) after %d values, %d batches, %d runs; sweep: %s (%.3f); untuned %.3f\n", what, a, got,
+           tried, batches, runs + 1, b, top, m->rate(&start, cost));
     assert_true(tu.complete);
-    if (got < 0.9 * top)
-        fail_msg("the search found %.3f, below 0.9 x the sweep's %.3f", got, top);
-    if (tu.tried > 45)
-        fail_msg("the search measured %d slices, want at most 45", tu.tried);
+    if (got < share * top)
+        fail_msg("%s: the search found %.3f, below %.2f x the sweep's %.3f", what, got, share, top);
+    return got / top;
 }
 
 static void search_reaches_the_sweeps_best(void **state)
 {
     (void)state;
-    search_and_compare(0);
+    search_and_compare("search", &(struct machine){landscape, 0, 0, false, 0}, 0.9, 100000000);
 }
 
 /* A batch stretched 50x by a preemption must not decide the winner. */
 static void preempted_batches_do_not_mislead(void **state)
 {
     (void)state;
-    search_and_compare(7);
+    search_and_compare("with preemptions", &(struct machine){landscape, 7, 0, false, 0}, 0.9, 100000000);
+}
+
+/* A machine whose load changes every few batches: the values of a step run
+ * interleaved, so the slow stretches hit all of them alike. */
+static void a_changing_load_does_not_mislead(void **state)
+{
+    (void)state;
+    search_and_compare("under a changing load", &(struct machine){landscape, 0, 5, false, 0}, 0.9, 100000000);
+    search_and_compare("under a slowly changing load", &(struct machine){landscape, 0, 40, false, 0}, 0.9, 100000000);
+}
+
+/* Batches that catch 1.7 or 0.3 times their setting's rate, on a coin, as
+ * SB's do on a 2-core EPYC VM (most batches catch nearly all or nearly
+ * none): enough batches per value still rank the settings. */
+static void noisy_batches_still_rank(void **state)
+{
+    (void)state;
+    search_and_compare("with coin-flip batches", &(struct machine){landscape, 0, 0, true, 0}, 0.8, 100000000);
+    /* ... and in the runner's budget for runs of 300000 instances, where a
+     * search takes several runs and has fewer batches per value: on
+     * average over ten machines (coins), 0.7 x the sweep's best or better
+     * (simulated over 200 coins: 0.74 on average; this landscape has five
+     * settings of 10 to 30 % each, which a coin this noisy hides). */
+    double sum = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++)
+        sum += search_and_compare("with coin-flip batches, in runs of 300000",
+                                  &(struct machine){landscape, 0, 0, true, seed * 7919}, 0, 180000);
+    printf("   in runs of 300000: %.2f x the sweep's best on average\n", sum / 10);
+    if (sum / 10 < 0.7)
+        fail_msg("coin-flip batches in runs of 300000: %.2f x the sweep's best on average, want 0.7", sum / 10);
+}
+
+/* Settings that pay only together: the second pass finds them. */
+static void interacting_settings_are_found(void **state)
+{
+    (void)state;
+    search_and_compare("interacting settings", &(struct machine){interacting, 0, 0, false, 0}, 0.9, 100000000);
 }
 
 /* Only the free settings change; the budget ends the search early, flagged. */
@@ -111,38 +182,53 @@ static void fixed_settings_stay_and_budget_holds(void **state)
 {
     (void)state;
     long cost = 100;
+    const struct machine plain = {landscape, 0, 0, false, 0};
     struct lt_setting start = untuned(cost);
     start.batch = 777;
     struct lt_tuner tu;
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL & ~(unsigned)LT_TUNE_BATCH, cost, 0, 1000000000u, 100000000);
-    drive(&tu, cost, 0);
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL & ~(unsigned)LT_TUNE_BATCH, cost, 0, 10000000000u, 100000000);
+    drive(&tu, cost, &plain);
     assert_int_equal(tu.best.batch, 777);
     assert_true(tu.complete);
 
     lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 20000000u, 100000000); /* 20 ms */
-    drive(&tu, cost, 0);
+    drive(&tu, cost, &plain);
     assert_true(tu.done);
     assert_false(tu.complete);
-    if (tu.used_ns > 40000000u) /* the budget, plus the slice that crossed it */
+    if (tu.used_ns > 20000000u + 2500000u) /* the budget, plus the batch that crossed it (4000 x 600 ns) */
         fail_msg("a 20 ms budget ran %.1f ms", (double)tu.used_ns / 1e6);
+
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, 120000); /* 120000 instances */
+    drive(&tu, cost, &plain);
+    assert_true(tu.done);
+    assert_false(tu.complete);
+    if (tu.used_instances > 120000 + LT_TUNE_MAX_BATCH)
+        fail_msg("a budget of 120000 instances ran %ld", tu.used_instances);
+
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, LT_TUNE_MIN_BUDGET - 1); /* too short a run */
+    assert_true(tu.done);
+    assert_false(tu.complete);
+    assert_int_equal(tu.tried, 0);
+    assert_int_equal(lt_tuner_position(&tu), 0);
 
     lt_tuner_start(&tu, &start, 0, cost, 0, 1000000000u, 100000000); /* nothing free: done at once */
     assert_true(tu.done);
     assert_int_equal(tu.tried, 0);
 
-    /* A search resumed at a position goes on from there: fewer settings. */
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 1000000000u, 100000000);
-    drive(&tu, cost, 0);
+    /* A search resumed at a step goes on from there: fewer values. */
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, 100000000);
+    drive(&tu, cost, &plain);
     int all = tu.tried;
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 3 * LT_TUNE_VALUES + 1, 1000000000u, 100000000);
-    drive(&tu, cost, 0);
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 3, 10000000000u, 100000000);
+    drive(&tu, cost, &plain);
     assert_true(tu.complete);
     if (tu.tried >= all)
-        fail_msg("resumed at step 3: %d settings, a whole search %d", tu.tried, all);
+        fail_msg("resumed at step 3: %d values, a whole search %d", tu.tried, all);
     assert_int_equal(lt_tuner_position(&tu), LT_TUNE_END);
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 20000000u, 100000000); /* cut: a position inside */
-    drive(&tu, cost, 0);
-    assert_true(lt_tuner_position(&tu) > 0 && lt_tuner_position(&tu) < LT_TUNE_END);
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, 150000); /* cut: a position inside */
+    drive(&tu, cost, &plain);
+    if (!(lt_tuner_position(&tu) > 0 && lt_tuner_position(&tu) < LT_TUNE_END))
+        fail_msg("a search cut after 150000 instances is at step %d of %d", lt_tuner_position(&tu), LT_TUNE_END);
 }
 
 static void cache_round_trips(void **state)
@@ -231,6 +317,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(search_reaches_the_sweeps_best),
         cmocka_unit_test(preempted_batches_do_not_mislead),
+        cmocka_unit_test(a_changing_load_does_not_mislead),
+        cmocka_unit_test(noisy_batches_still_rank),
+        cmocka_unit_test(interacting_settings_are_found),
         cmocka_unit_test(fixed_settings_stay_and_budget_holds),
         cmocka_unit_test(cache_round_trips),
         cmocka_unit_test(tuned_run_counts_every_instance),
