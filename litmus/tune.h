@@ -30,7 +30,7 @@ enum {
 /* The search is LT_TUNE_STEPS steps, each over the values of one setting;
  * its position is the step it is at, LT_TUNE_END when it is done. */
 enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_VALUES = 12, LT_TUNE_SAMPLES = 32,
-       LT_TUNE_STEPS = 11, LT_TUNE_END = LT_TUNE_STEPS };
+       LT_TUNE_STEPS = 12, LT_TUNE_END = LT_TUNE_STEPS };
 
 /* The least budget a search starts with, in instances: two batches of the
  * biggest size for each value of the biggest step, so every step fits in

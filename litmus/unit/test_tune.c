@@ -95,9 +95,10 @@ static double sweep_best(double (*rate)(const struct lt_setting *, long), long c
 
 /* A whole search on a made-up machine, in runs of at most budget
  * instances each (a cut search goes on in the next run, from the position
- * and best setting the cache would keep); asserts it ends within 8 runs, at
- * `share` x the sweep's best or better, having measured at most 50 values
- * per run (about 20 in each pass, and the best so far in every step). */
+ * and best setting the cache would keep); asserts it ends within 10 runs, at
+ * `share` x the sweep's best or better, having measured at most 60 values
+ * per run (about 20 in each pass, the screen's 6 at the start and at the
+ * end, and the best so far in every step). */
 static double search_and_compare(const char *what, const struct machine *m, double share, long budget)
 {
     long cost = 100;
@@ -112,9 +113,9 @@ static double search_and_compare(const char *what, const struct machine *m, doub
         best = tu.best;
         position = lt_tuner_position(&tu);
         tried += tu.tried;
-        if (tu.tried > 50)
-            fail_msg("%s: a run of the search measured %d values, want at most 50", what, tu.tried);
-    } while (!tu.complete && ++runs < 8);
+        if (tu.tried > 60)
+            fail_msg("%s: a run of the search measured %d values, want at most 60", what, tu.tried);
+    } while (!tu.complete && ++runs < 10);
     double got = m->rate(&best, cost);
     char a[256], b[256];
     lt_setting_text(&best, a, sizeof a);
