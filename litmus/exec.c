@@ -3,16 +3,18 @@
  *
  * Three stages, each bounded:
  * 1. Values.  A read may return any value that some write to its location
- *    can store.  Those sets are found by a fixpoint: start from the initial
- *    values, run every thread with reads choosing from the current sets,
- *    add every value written, until nothing changes.
+ *    can store.  Those sets are found by fixpoints (collect_values): up
+ *    from the initial values, then down from every constant of the program
+ *    to the values some store can write, for cycles that justify their own
+ *    values.
  * 2. Paths.  Each thread is run symbolically once per choice of read
  *    values (its branches prune the choices); a path is the list of the
  *    thread's events and its final registers.  Dependencies come from the
- *    run itself: a register carries the set of reads its value came from,
- *    so a store's value expression gives data, a branch condition gives
- *    ctrl (to every later event of the thread, as herd does), an address
- *    computed from a register gives addr.
+ *    run itself, path by path: a register carries the set of reads its
+ *    value came from on this path, so a store's value expression gives
+ *    data, an address computed from a register gives addr, an if's
+ *    condition gives ctrl to the events inside the if (herd7's C ctrl) and
+ *    branch to every later event (the compiled branch's, for ARMv8).
  * 3. Candidates.  For one path per thread, each read chooses a write to its
  *    location with the value it returned (rf), and each location orders its
  *    writes after the initial one (co).  Choices no model can accept are
