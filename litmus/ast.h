@@ -41,7 +41,11 @@
  * of what it carries on each path (exact for straight-line code and for the
  * usual "if (r) WRITE_ONCE(...)" shapes).  ctrl_deps cover the events inside
  * the branches only, as herd7's C semantics does (code after the if runs
- * either way).
+ * either way).  These static sets describe the program for readers and
+ * tests; the axiomatic engine (exec.c) computes the same sets path by path
+ * as it runs each thread, which is exact where the union above is not (a
+ * register overwritten in one branch carries, after the if, only what the
+ * branch taken gave it).
  *
  * ACCESSES IN EXPRESSIONS.  C allows "if (READ_ONCE(*x))" or
  * "r = READ_ONCE(*x) + READ_ONCE(*y)".  The parser hoists each such access
