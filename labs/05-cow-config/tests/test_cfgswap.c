@@ -191,7 +191,15 @@ static void test_stress_no_reader_sees_a_freed_version(void **state)
                   PUBLISHES, (unsigned long long)atomic_load(&load.reads),
                   (unsigned long long)atomic_load(&load.bad),
                   (unsigned long long)atomic_load(&load.nulls), max_pending);
-    expect_count(atomic_load(&load.bad), 0, "reads that saw a freed version");
+    if (running_emulated())
+        /* qemu-user on an x86 host runs the announce (STLR) and the load of
+         * current (LDAR) as two plain MOVs, so the load can pass the store
+         * (the litmus test SB+relacqs shows there in half the runs, never on
+         * a real ARM): a reader can then miss the writer's scan.  Under the
+         * emulator this count says nothing about the code. */
+        print_message("not judged under an emulator: qemu-user keeps no store->load order for seq_cst\n");
+    else
+        expect_count(atomic_load(&load.bad), 0, "reads that saw a freed version");
     expect_count(atomic_load(&load.nulls), 0, "reads that saw NULL after the first publish");
     if (max_pending >= CFGSWAP_MAX_PENDING)
         fail_msg("%u replaced versions were still pending after a write_unlock (the bound is %u): "
