@@ -9,25 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
 #include "locks/sys.h"
 
-/* Whether this process runs under qemu-user: make test-arm64 says so
- * (MEMLAB_EXEC), and a user who starts qemu-aarch64 by hand shows in the
- * name of the program the kernel is running. */
-static bool under_emulator(void)
-{
-    if (running_emulated())
-        return true;
-    char exe[512];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return false;
-    exe[n] = '\0';
-    const char *base = strrchr(exe, '/');
-    return strncmp(base ? base + 1 : exe, "qemu-", 5) == 0;
-}
 
 enum { MAX_LISTED = 4096 };
 
@@ -211,7 +194,7 @@ static void print_verdict(const struct lt_item *it)
             printf("%s\n", lesson);
         return;
     }
-    if (under_emulator())
+    if (running_emulated())
         printf("Verdict: !!! OBSERVED A STATE " ARCH_HARDWARE_MODEL_LABEL " FORBIDS !!! (this run is under an emulator: "
                "qemu-user on an x86 host lets a load pass an earlier store-release, which no real ARM allows; "
                "judge on ARM hardware)\n");

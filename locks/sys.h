@@ -80,9 +80,12 @@ int nth_allowed_cpu(int n);
  * put in front of a shell command. */
 const char *exec_prefix(void);
 
-/* Whether this process runs under that emulator: the code runs correctly,
- * but with the host's memory ordering (qemu on x86-64 shows no ARM
- * reordering) and without ThreadSanitizer. */
+/* Whether this process runs under that emulator (make test-arm64 sets
+ * MEMLAB_EXEC; an aarch64 build started by hand under qemu-user sees the x86
+ * host's /proc/cpuinfo).  The code runs with the host's memory ordering, not
+ * ARM's: qemu-user on x86-64 shows none of ARM's own reorderings, yet lets a
+ * load pass an earlier store-release (STLR then LDAR: SB+relacqs shows in
+ * half the runs), which ARM forbids; and without ThreadSanitizer. */
 bool running_emulated(void);
 
 /* Memory aligned to a cache line and zeroed; abort()s when out of memory
