@@ -3,7 +3,7 @@
 bench_report.py wires it with one import and one call, after the config scenario:
 
     from report_reclaim import section_reclaim
-    section_reclaim(rep, res, args.out)
+    section_reclaim(rep, res, args.out, fmt_ns)
 
 rep is bench_report's Report (heading, para, table, image), res its Results
 (rows with scenario, lock, params, and the JSON fields).  Every sentence is
@@ -38,18 +38,12 @@ def _rows(res):
     return rows, hz
 
 
-def _ns(v):
-    """bench_report's fmt_ns with two decimals below 10 ns: the reads here differ in tenths of a ns."""
-    if v is None:
-        return "-"
-    if v >= 1e6:
-        return f"{v / 1e6:.2f} ms"
-    if v >= 1e3:
-        return f"{v / 1e3:.1f} us"
-    return f"{v:.2f} ns"
+def _precise(fmt_ns):
+    """bench_report's fmt_ns, with two decimals below 10 ns: the reads here differ in tenths of a ns."""
+    return lambda v: f"{v:.2f} ns" if v is not None and v < 10 else fmt_ns(v)
 
 
-def _plot(out, names, read, p50, p99, hz):
+def _plot(out, names, read, p50, p99, hz, ns):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -58,7 +52,7 @@ def _plot(out, names, read, p50, p99, hz):
     a.barh(list(ys), [v or 0 for v in read], color="tab:blue")
     for y, v in zip(ys, read):  # the number itself: a log axis hides factors of two
         if v:
-            a.annotate(_ns(v), (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize="small")
+            a.annotate(ns(v), (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize="small")
     a.set_xscale("log")
     a.set_xlim(right=max(v for v in read if v) * 4 if any(read) else None)
     a.set_xlabel("CPU ns per read (log)")
@@ -95,7 +89,8 @@ CLOSEST = {
 }
 
 
-def section_reclaim(rep, res, out):
+def section_reclaim(rep, res, out, fmt_ns):
+    ns = _precise(fmt_ns)
     rows, hzs = _rows(res)
     rep.heading(2, "Reclaiming old config versions: who pays", "reclaim")
     if not rows:
@@ -122,15 +117,15 @@ def section_reclaim(rep, res, out):
     for v in names:
         r = by[v]
         rd = read(v)
-        table.append([v, _ns(rd), _ns(r.get("read_wall_ns")),
+        table.append([v, ns(rd), ns(r.get("read_wall_ns")),
                       f"{rd / base:.2f}x" if rd and base else "-",
                       f"{mutex / rd:.0f}x" if rd and mutex and v != "pthread_mutex" else "-",
-                      _ns(r.get("write_ns")), _ns(r.get("reclaim_p50_ns")), _ns(r.get("reclaim_p99_ns")),
+                      ns(r.get("write_ns")), ns(r.get("reclaim_p50_ns")), ns(r.get("reclaim_p99_ns")),
                       f"{r.get('writes_per_s', 0):.0f}", WHO_PAYS.get(v, "")])
     rep.table(["variant", "read (CPU)", "read (wall)", "vs atomic_ptr", "pthread_mutex / this",
                "write (per publish)", "publish to free p50", "p99", "writes/s", "who pays"], table)
     f = _plot(out, names, [read(v) for v in names], [by[v].get("reclaim_p50_ns") for v in names],
-              [by[v].get("reclaim_p99_ns") for v in names], hz)
+              [by[v].get("reclaim_p99_ns") for v in names], hz, ns)
     rep.image(f, "Left: CPU ns per read. Right: publish to free, p50 and p99 (variants that free nothing have "
                  "no bar).")
 
@@ -142,14 +137,14 @@ def section_reclaim(rep, res, out):
             continue
         q = ra / rb
         met = q <= bound if direction == "<=" else q >= bound
-        lines.append(f"{what}: {a} {_ns(ra)} / {b} {_ns(rb)} = {q:.2f}x (target {direction} {bound}x): "
+        lines.append(f"{what}: {a} {ns(ra)} / {b} {ns(rb)} = {q:.2f}x (target {direction} {bound}x): "
                      f"{'met' if met else 'missed'}.")
     if mutex:
         slow = [(v, mutex / read(v)) for v in names
                 if v not in ("pthread_mutex", "atomic_ptr") and read(v) and mutex / read(v) < MUTEX_SPEEDUP]
         fast = [v for v in names if v not in ("pthread_mutex", "atomic_ptr") and read(v)
                 and mutex / read(v) >= MUTEX_SPEEDUP]
-        lines.append(f"pthread_mutex read {_ns(mutex)}: at least {MUTEX_SPEEDUP:.0f}x faster than it: "
+        lines.append(f"pthread_mutex read {ns(mutex)}: at least {MUTEX_SPEEDUP:.0f}x faster than it: "
                      f"{', '.join(fast) if fast else 'none'}; below: "
                      f"{', '.join(f'{v} {q:.1f}x' for v, q in slow) if slow else 'none'}.")
         ap = by.get("atomic_ptr")
@@ -167,16 +162,16 @@ def section_reclaim(rep, res, out):
             if not v.endswith("_xchg"):
                 plain, extra, part = CLOSEST.get(v, (None, None, None))
             if plain and read(plain):
-                lines.append(f"{v} differs from {plain} only by {extra}: {_ns(read(v))} against "
-                             f"{_ns(read(plain))} in this run, so {part} is {_ns(read(v) - read(plain))} of its "
-                             f"read; {MUTEX_SPEEDUP:.0f}x below the mutex would need {_ns(mutex / MUTEX_SPEEDUP)}.")
+                lines.append(f"{v} differs from {plain} only by {extra}: {ns(read(v))} against "
+                             f"{ns(read(plain))} in this run, so {part} is {ns(read(v) - read(plain))} of its "
+                             f"read; {MUTEX_SPEEDUP:.0f}x below the mutex would need {ns(mutex / MUTEX_SPEEDUP)}.")
             elif v.startswith("urcu_"):
                 lines.append(f"{v} is liburcu's own read side, a baseline beside memlab's variants: its "
-                             f"{_ns(read(v))} is what a library reader pays here.")
+                             f"{ns(read(v))} is what a library reader pays here.")
     for s in lines:
         rep.para(s)
 
 
 def section(rep, ctx):
     """The hook scripts/bench_report.py calls for each optional section module."""
-    section_reclaim(rep, ctx.res, ctx.out)
+    section_reclaim(rep, ctx.res, ctx.out, ctx.br.fmt_ns)
