@@ -137,6 +137,29 @@ int lt_binop(int op, int a, int b)
     return 0;
 }
 
+int lt_eval(const struct lt_expr *e, const int *regs)
+{
+    switch (e->kind) {
+    case LT_E_CONST: return e->value;
+    case LT_E_REG: return regs[e->reg];
+    case LT_E_ADDR: return LT_PTR(e->var);
+    case LT_E_COND: return lt_eval(e->a, regs) ? lt_eval(e->b, regs) : lt_eval(e->c, regs);
+    case LT_E_UNARY: {
+        int a = lt_eval(e->a, regs);
+        if (e->op == '-')
+            return (int)(0u - (unsigned)a);
+        return e->op == '!' ? !a : ~a;
+    }
+    case LT_E_BINARY: break;
+    }
+    int a = lt_eval(e->a, regs);
+    if (e->op == LT_OP('&', '&') && !a)
+        return 0;
+    if (e->op == LT_OP('|', '|') && a)
+        return 1;
+    return lt_binop(e->op, a, lt_eval(e->b, regs));
+}
+
 const char *lt_mo_name(enum lt_mo mo)
 {
     static const char *const names[] = {"relaxed", "acquire", "release", "acq_rel", "seq_cst"};

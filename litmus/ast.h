@@ -330,6 +330,12 @@ void lt_prop_print(const struct lt_test *t, const struct lt_prop *p, char *buf, 
  * wrapping arithmetic, x/0 and x%0 are 0, shift counts taken mod 32. */
 int lt_binop(int op, int a, int b);
 
+/* The value of expression e with the thread's registers regs (lt_binop's
+ * meaning for each operator; && and || stop early, as in C).  The one
+ * evaluator the operational machines (model.c) and the axiomatic engine
+ * (exec.c) share. */
+int lt_eval(const struct lt_expr *e, const int *regs);
+
 /* Name of a memory order ("relaxed", ...) and (old) of a primitive. */
 const char *lt_mo_name(enum lt_mo mo);
 const char *lt_prim_name(enum lt_prim p);

@@ -145,26 +145,7 @@ struct tstate {
 
 static int eval(const struct lt_expr *e, const struct tstate *st)
 {
-    switch (e->kind) {
-    case LT_E_CONST: return e->value;
-    case LT_E_REG: return st->regs[e->reg];
-    case LT_E_ADDR: return LT_PTR(e->var);
-    case LT_E_COND: return eval(e->a, st) ? eval(e->b, st) : eval(e->c, st);
-    case LT_E_UNARY: {
-        int a = eval(e->a, st);
-        if (e->op == '-')
-            return (int)(0u - (unsigned)a);
-        return e->op == '!' ? !a : ~a;
-    }
-    case LT_E_BINARY: break;
-    }
-    int a = eval(e->a, st);
-    if (e->op == LT_OP('&', '&') && !a)
-        return 0;
-    if (e->op == LT_OP('|', '|') && a)
-        return 1;
-    int b = eval(e->b, st);
-    return lt_binop(e->op, a, b); /* ast.c: the one meaning the operational machines use too */
+    return lt_eval(e, st->regs); /* ast.c: the evaluator the operational machines use too */
 }
 
 /* The reads expression e's value comes from on this path. */

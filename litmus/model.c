@@ -333,26 +333,7 @@ static void initial_state(const struct machine *mc, int *st)
     }
 }
 
-/* ---- registers: expressions wrap like the generated code's -------------------- */
-
-static int eval(const struct lt_expr *e, const int *regs)
-{
-    switch (e->kind) {
-    case LT_E_CONST: return e->value;
-    case LT_E_REG: return regs[e->reg];
-    case LT_E_ADDR: return LT_PTR(e->var);
-    case LT_E_COND: return eval(e->a, regs) ? eval(e->b, regs) : eval(e->c, regs);
-    case LT_E_UNARY: {
-        int a = eval(e->a, regs);
-        if (e->op == '-')
-            return (int)(0u - (unsigned)a);
-        return e->op == '!' ? !a : ~a;
-    }
-    case LT_E_BINARY: break;
-    }
-    int a = eval(e->a, regs), b = eval(e->b, regs);
-    return lt_binop(e->op, a, b);
-}
+/* ---- registers: expressions wrap like the generated code's (ast.c, lt_eval) ---- */
 
 /* The variable an access touches: its own, or the one its address (a
  * pointer value) names; -1 for a bad dereference. */
@@ -360,7 +341,7 @@ static int target_var(const struct machine *mc, const struct lt_stmt *s, const i
 {
     if (s->var >= 0)
         return s->var;
-    return lt_ptr_var(mc->t, eval(s->addr, regs));
+    return lt_ptr_var(mc->t, lt_eval(s->addr, regs));
 }
 
 /* ---- steps ----------------------------------------------------------------------- */
@@ -453,12 +434,12 @@ static void run_local(const struct machine *mc, int *st, int k, const struct nar
         switch (in->op) {
         case OP_ASSIGN:
             if (s->reg >= 0)
-                ts.regs[s->reg] = eval(s->value, ts.regs);
+                ts.regs[s->reg] = lt_eval(s->value, ts.regs);
             report(mc, st, nr, event(LT_EV_ASSIGN, k, s, -1, s->reg >= 0 ? ts.regs[s->reg] : 0));
             *ts.pc += 1;
             break;
         case OP_BRANCH: {
-            bool taken = eval(s->value, ts.regs) != 0;
+            bool taken = lt_eval(s->value, ts.regs) != 0;
             *ts.pc = taken ? *ts.pc + 1 : in->target;
             report(mc, st, nr, event(LT_EV_BRANCH, k, s, -1, taken));
             break;
@@ -609,7 +590,7 @@ static void do_store(const struct machine *mc, int *st, int k, const struct lt_s
         kill(mc, st);
         return;
     }
-    int value = s->kind == LT_S_UNLOCK ? 0 : eval(s->value, ts.regs);
+    int value = s->kind == LT_S_UNLOCK ? 0 : lt_eval(s->value, ts.regs);
     if (mc->m == LT_MODEL_SC) {
         st[var] = value;
         report(mc, st, nr, event(LT_EV_STORE_MEM, k, s, var, value));
@@ -639,8 +620,8 @@ static void do_rmw(const struct machine *mc, int *st, int k, const struct lt_stm
         value = 1;
         result = wrote;
     } else {
-        int operand = s->value ? eval(s->value, ts.regs) : 0;
-        wrote = lt_rmw_writes(s, old, s->expected ? eval(s->expected, ts.regs) : 0);
+        int operand = s->value ? lt_eval(s->value, ts.regs) : 0;
+        wrote = lt_rmw_writes(s, old, s->expected ? lt_eval(s->expected, ts.regs) : 0);
         value = lt_rmw_new(s, old, operand);
         result = lt_rmw_result(s, old, wrote ? value : old, wrote);
     }
