@@ -191,7 +191,8 @@ struct runner {
     uint64_t witnesses;             /* witnesses counted before the current batch */
     const char *source;             /* where cur comes from (lt_result.tuned) */
     bool period_fixed;              /* the options or the cache gave the period: no calibration */
-    int resume;                     /* the search position a cut search of an earlier run reached */
+    struct lt_tune_state resume;    /* where a search an earlier run cut stands */
+    bool resuming;
     bool finished;
     uint64_t rng;
     uint64_t started_ns, last_progress_ns;
@@ -324,7 +325,7 @@ static void calibrated(struct runner *R)
         R->cur.period = automatic_period(R->cost);
     if (R->tuning) {
         long left = R->opt->iterations - R->done;
-        lt_tuner_start(&R->tuner, &R->cur, R->opt->tune, (long)R->cost, R->resume, TUNE_BUDGET_NS,
+        lt_tuner_start(&R->tuner, &R->cur, R->opt->tune, (long)R->cost, R->resuming ? &R->resume : NULL, TUNE_BUDGET_NS,
                        (long)((double)left * TUNE_SHARE));
         R->cur = R->tuner.cur;
         R->tuning = !R->tuner.done;
@@ -497,9 +498,8 @@ static void start_setting(struct runner *R, const struct lt_options *o)
     unsigned free = o->tune & LT_TUNE_ALL;
     if (!free)
         return;
-    struct lt_setting cached;
-    int step = 0;
-    if (o->tune_key && !o->retune && lt_tune_cache_get(o->tune_key, &cached, &step)) {
+    if (o->tune_key && !o->retune && lt_tune_cache_get(o->tune_key, &R->resume)) {
+        const struct lt_setting cached = R->resume.best;
         if (free & LT_TUNE_PERIOD) {
             R->cur.period = cached.period;
             R->period_fixed = true;
@@ -512,11 +512,11 @@ static void start_setting(struct runner *R, const struct lt_options *o)
             R->cur.shuffle = cached.shuffle;
         if (free & LT_TUNE_RESET)
             R->cur.reset = cached.reset;
-        if (step >= LT_TUNE_END) {
+        if (R->resume.position >= LT_TUNE_END) {
             R->source = "cache";
             return;
         }
-        R->resume = step;
+        R->resuming = true;
     }
     R->tuning = true;
     R->source = "search";
@@ -559,8 +559,11 @@ static void finish_setting(struct runner *R, struct lt_result *r)
     r->tune_complete = tu->complete;
     r->tune_instances = tu->used_instances;
     r->tune_seconds = (double)tu->used_ns / 1e9;
-    if (R->opt->tune_key && tu->tried > 0)
-        lt_tune_cache_put(R->opt->tune_key, &tu->best, lt_tuner_position(tu));
+    if (R->opt->tune_key && tu->used_instances > 0) {
+        struct lt_tune_state st;
+        lt_tuner_state(tu, &st);
+        lt_tune_cache_put(R->opt->tune_key, &st);
+    }
 }
 
 int lt_run(const struct lt_test *t, const lt_thread_fn *fns, const struct lt_options *o,

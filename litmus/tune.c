@@ -1,35 +1,49 @@
-/* tune.c: a short coordinate search over the runner's settings, and the per-machine cache of its winners.
+/* tune.c: a short coordinate search over the runner's settings, and the per-machine cache of its state.
  *
  * Why a search: how often a reordering shows depends on the machine (line
  * size, store-buffer drain time, prefetchers, SMT) and on the test's shape;
  * a setting that doubles SB's rate on one CPU halves it on another.  Why a
  * coordinate search: one setting at a time, from the best so far, finds the
- * best of a full sweep's ~400 points in ~50 measurements.  The settings do
+ * best of a full sweep's ~400 points in ~40 measurements.  The settings do
  * interact (R shows its reordering 15 times as often with big shuffled
- * batches, and its best period moves with them), so the search starts from
- * the best of a few far-apart settings and makes two passes: period, batch,
- * shuffle, reset side, stride, then period, shuffle, reset side, stride and
- * batch again from where the first pass ended.
+ * batches; stride 32 pays for SB only when shuffled), so the search starts
+ * from the best of a few far-apart settings (a screen), then goes through
+ * period, layout (stride and shuffling together: SB+rfi-pos gains 30 % from
+ * shuffling at stride 32 and loses 10 % from it at stride 16), reset side,
+ * the period again in finer steps, the layout and reset side again, and the
+ * batch size last.
  *
- * The period's landscape has narrow peaks: on one 2-core EPYC VM, SB showed
- * in 28 % of instances at a 40 ns period, in 12 % at 25 ns and 9 % at 50 ns.  So the
- * period values are dense between one and two instance costs (where the
- * threads stop running back to back) and the second pass adds points on
- * either side of the best.
+ * What the measurements are like (a 2-core EPYC VM, SB): the share of a
+ * batch's instances that are witnesses varies from batch to batch with a
+ * standard deviation of 45 % of its mean, whatever the batch size (250 or
+ * 4000), and one batch says nothing about the next (their correlation is
+ * 0.0): inside a batch the threads fall in and out of step in stretches of
+ * hundreds of instances.  So what a value's rate is worth depends on how many
+ * batches measured it, not how many instances: each value of a step runs
+ * QUOTA batches, and every step but the last runs MEASURE_BATCH-instance
+ * batches (the batch size is chosen last, among values measured with as many
+ * batches each: 4000-instance batches are 16 times dearer than 250's).  On
+ * the VM, what pays at 1000 pays at 4000 too; with 250-instance batches
+ * shuffling paid less, and on an earlier day not at all for R.
  *
- * Noise: the load of a shared machine changes within milliseconds, and a
- * preempted batch takes a time slice (milliseconds) instead of microseconds.
- * So the values of one step are measured interleaved, one batch of each in
- * turn, as a sweep should be: a change of load hits all of them alike.  A
- * value's batches that took more than 4 times its fastest per instance
- * (preempted) are left out of its rate.  And one batch says little: on that
- * VM a batch's share of witnesses is close to all or close to none (the
- * threads stay in one of two modes for hundreds of instances), so each value
- * runs a share of the budget (many batches), and a clear loser drops out
- * after a few to leave its batches to the others.
+ * A step's race is decided by statistics, not by the highest number: a value
+ * replaces the best so far only if it is faster by SWITCH_Z standard errors
+ * of the difference, and a value DROP_Z errors below the leader leaves the
+ * race early.  Following every lucky winner, a search of 12 steps ended for
+ * SB anywhere from 0.3 to 1.0 x the best, since each step moved on noise.
+ *
+ * Noise from the machine: the load of a shared machine changes within
+ * milliseconds, and a preempted batch takes a time slice (milliseconds)
+ * instead of microseconds.  So the values of one step are measured
+ * interleaved, a few batches of each in turn, as a sweep should be: a change
+ * of load hits all of them alike; and a batch that took more than STALL times
+ * a value's fastest per instance (preempted) is left out.  A step cut by the
+ * end of a run keeps its measurements: the next run goes on with them (the
+ * cache holds them), so a search spans runs without measuring anything twice.
  */
 #include "litmus/tune.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,37 +52,50 @@
 
 #include "locks/sys.h"
 
-/* The order of the search: a screen of a few far-apart settings (LT_TUNE_ALL)
- * picks where to start, then two passes (see above), then the screen again
- * against where the passes ended.  That last step is a guard: each step
- * keeps a value that won one noisy race, and a search can drift (SB, once
- * in four searches on a quiet machine, ended on a setting with 0.3 x the
- * witnesses of the best); a far-apart setting that beats the end point in
- * a race of its own sends the search back to ground it has already
- * measured as good. */
-static const unsigned order[] = {LT_TUNE_ALL,     LT_TUNE_PERIOD, LT_TUNE_BATCH, LT_TUNE_SHUFFLE,
-                                 LT_TUNE_RESET,   LT_TUNE_STRIDE, LT_TUNE_PERIOD, LT_TUNE_SHUFFLE,
-                                 LT_TUNE_RESET,   LT_TUNE_STRIDE, LT_TUNE_BATCH,  LT_TUNE_ALL};
-enum { NSTEPS = sizeof order / sizeof order[0], SECOND_PASS = 6, MIN_BATCHES = 2, FEW_BATCHES = 4, STALL = 4, BLOCK = 2 };
-/* A value that catches less than this share of the leader's rate after FEW_BATCHES drops out of its step. */
-#define DROP 0.3
-/* A step runs a QUOTA-th of the budget (so most steps fit in what is left of a run). */
-#define QUOTA 2
+/* The order of the search (see above). */
+enum { LAYOUT = LT_TUNE_STRIDE | LT_TUNE_SHUFFLE };
+static const unsigned order[] = {LT_TUNE_ALL,    LT_TUNE_PERIOD, LAYOUT,        LT_TUNE_RESET,
+                                 LT_TUNE_PERIOD, LAYOUT,         LT_TUNE_RESET, LT_TUNE_BATCH};
+enum { NSTEPS = sizeof order / sizeof order[0], FINE_PERIOD = 4 }; /* the steps from FINE_PERIOD on refine the period */
 _Static_assert((int)NSTEPS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
 
-/* A value must beat the best so far by this much to replace it. */
+/* Measured batches per value in a step; at least FEW_BLOCKS blocks before a
+ * value may drop out; a block is one warm-up batch and BLOCK measured ones (the
+ * warm-up: a batch's rate depends on the cache state the batch before it
+ * left; a run repeats one setting, so a value is measured after itself). */
+enum { QUOTA = 24, FEW_BLOCKS = 4, BLOCK = 2, STALL = 4, MEASURE_BATCH = 1000 };
+/* A value whose rate lies DROP_Z standard errors below the leader's leaves the race. */
+#define DROP_Z 3.0
+/* A value must beat the best so far by SWITCH_Z standard errors of the difference, and by MARGIN, to replace it. */
+#define SWITCH_Z 1.0
 #define MARGIN 1.03
 
-/* Periods as multiples of an instance's cost (at least MIN_UNIT ns: a body
- * that costs less than that is mostly the timebase read): back to back, then
- * from one cost (below it the threads run back to back anyway) to six; the
- * second pass adds points FINE and 2 x FINE on either side of its best. */
-static const double period_factors[] = {0, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0};
+/* Periods: back to back, then multiples of an instance's cost from 0.7 to
+ * 8, each sqrt(2) times the last, and at least MIN_UNIT ns (a body that costs
+ * less than that is mostly the timebase read).  The cost is measured back to
+ * back, where the threads fight over the same lines or not as they happen
+ * to fall in step: SB+rfi-pos measured 20, 27 and 50 ns in three runs on the
+ * VM, while its best period was 40 ns in all of them; so the grid is wide
+ * and even on a log scale, and the second period step tries FINE and
+ * 2 x FINE either side of the best. */
+static const double period_factors[] = {0, 0.707, 1.0, 1.414, 2.0, 2.828, 4.0, 5.657, 8.0};
 enum { MIN_UNIT = 20 };
 #define FINE 0.15
-/* The first pass spans the batch sizes, the second fills them in. */
-static const long batches[] = {250, 1000, LT_TUNE_MAX_BATCH, 500, 2000};
-enum { FIRST_PASS_BATCHES = 3 };
+static const long batches[] = {250, 500, 1000, 2000, LT_TUNE_MAX_BATCH};
+
+/* The screen's settings, far apart in all but the stride: period (in units
+ * of an instance's cost), shuffled, reset side; measured with
+ * MEASURE_BATCH-instance batches.  A coordinate search from the untuned
+ * setting can stay in its basin when settings pay only together. */
+static const struct {
+    double period;
+    bool shuffle;
+    enum lt_reset reset;
+    int lines;  /* stride, in cache lines */
+} screen[] = {
+    {1.5, true, LT_RESET_WRITER, 2}, {1.5, true, LT_RESET_READER, 1}, {2.0, false, LT_RESET_WRITER, 1},
+    {1.0, false, LT_RESET_READER, 1}, {0, false, LT_RESET_WRITER, 1},   {3.0, true, LT_RESET_READER, 1},
+};
 
 static bool same(const struct lt_setting *a, const struct lt_setting *b)
 {
@@ -86,72 +113,66 @@ static void add_value(struct lt_tuner *tu, const struct lt_setting *v)
         tu->vals[tu->nvals++] = *v;
 }
 
-static void add_period(struct lt_tuner *tu, double ns)
+static void add_period(struct lt_tuner *tu, const struct lt_setting *from, double ns)
 {
-    struct lt_setting v = tu->best;
-    v.period = (long)(ns + 0.5);
+    struct lt_setting v = *from;
+    v.period = ns <= 0 ? 0 : ns < MIN_UNIT ? MIN_UNIT : (long)(ns + 0.5);
     add_value(tu, &v);
 }
 
-/* The screen's settings, far apart in every setting but the stride: period
- * (in units of an instance's cost), batch, shuffled, reset side.  A
- * coordinate search from the untuned setting can stay in its basin when
- * the settings pay only together (R: shuffling with big batches). */
-static const struct {
-    double period;
-    long batch;
-    bool shuffle;
-    enum lt_reset reset;
-} screen[] = {
-    {1.5, 1000, true, LT_RESET_WRITER}, {2.0, LT_TUNE_MAX_BATCH, true, LT_RESET_READER},
-    {1.0, 250, false, LT_RESET_WRITER}, {0, 1000, false, LT_RESET_READER},
-    {3.0, LT_TUNE_MAX_BATCH, false, LT_RESET_WRITER},
-};
-
-/* A screen setting, on the settings this search may change. */
-static void add_screen(struct lt_tuner *tu, size_t k, double unit)
-{
-    struct lt_setting v = tu->best;
-    if (tu->free & LT_TUNE_PERIOD)
-        v.period = (long)(screen[k].period * unit + 0.5);
-    if (tu->free & LT_TUNE_BATCH)
-        v.batch = screen[k].batch;
-    if (tu->free & LT_TUNE_SHUFFLE)
-        v.shuffle = screen[k].shuffle;
-    if (tu->free & LT_TUNE_RESET)
-        v.reset = screen[k].reset;
-    add_value(tu, &v);
-}
-
-/* The values of this step: the best so far first, then the alternatives of its setting. */
+/* The values of this step: the best so far first, then the alternatives of
+ * its setting.  Until the batch step, the values are measured with
+ * MEASURE_BATCH-instance batches when the batch size is free. */
 static void step_values(struct lt_tuner *tu)
 {
     tu->nvals = 0;
-    add_value(tu, &tu->best);
     struct lt_setting v = tu->best;
-    double unit = (double)(tu->cost > MIN_UNIT ? tu->cost : MIN_UNIT);
+    if ((tu->free & LT_TUNE_BATCH) && order[tu->step] != LT_TUNE_BATCH)
+        v.batch = MEASURE_BATCH;
+    add_value(tu, &v);
+    double unit = (double)tu->cost;
     switch (order[tu->step]) {
     case LT_TUNE_ALL:
-        for (size_t k = 0; k < sizeof screen / sizeof screen[0]; k++)
-            add_screen(tu, k, unit);
+        for (size_t k = 0; k < sizeof screen / sizeof screen[0]; k++) {
+            struct lt_setting s = v;
+            if (tu->free & LT_TUNE_PERIOD)
+                s.period = screen[k].period <= 0 ? 0 : (long)(fmax(screen[k].period * unit, MIN_UNIT) + 0.5);
+            if (tu->free & LT_TUNE_SHUFFLE)
+                s.shuffle = screen[k].shuffle;
+            if (tu->free & LT_TUNE_RESET)
+                s.reset = screen[k].reset;
+            if (tu->free & LT_TUNE_STRIDE)
+                s.stride = screen[k].lines * CACHE_LINE / (long)sizeof(int);
+            add_value(tu, &s);
+        }
         break;
     case LT_TUNE_PERIOD:
-        if (tu->step >= SECOND_PASS && tu->best.period > 0)
-            for (int k = -2; k <= 2; k++)
-                if (k != 0)
-                    add_period(tu, (double)tu->best.period * (1 + k * FINE));
-        for (size_t i = 0; i < sizeof period_factors / sizeof period_factors[0]; i++)
-            add_period(tu, period_factors[i] * unit);
+        if (tu->step >= FINE_PERIOD) {
+            if (v.period > 0)
+                for (int k = -2; k <= 2; k++)
+                    if (k != 0)
+                        add_period(tu, &v, (double)v.period * (1 + k * FINE));
+        } else {
+            for (size_t i = 0; i < sizeof period_factors / sizeof period_factors[0]; i++)
+                add_period(tu, &v, period_factors[i] * unit);
+        }
         break;
     case LT_TUNE_BATCH:
-        for (size_t i = 0; i < (tu->step >= SECOND_PASS ? sizeof batches / sizeof batches[0] : FIRST_PASS_BATCHES); i++) {
+        for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
             v.batch = batches[i];
             add_value(tu, &v);
         }
         break;
-    case LT_TUNE_SHUFFLE:
-        v.shuffle = !v.shuffle;
-        add_value(tu, &v);
+    case LAYOUT:
+        for (int sh = 0; sh < 2; sh++)
+            for (long st = CACHE_LINE / (long)sizeof(int); st <= LT_TUNE_MAX_STRIDE; st *= 2) {
+                struct lt_setting l = v;
+                if (tu->free & LT_TUNE_SHUFFLE)
+                    l.shuffle = sh;
+                if (tu->free & LT_TUNE_STRIDE)
+                    l.stride = st;
+                add_value(tu, &l);
+            }
         break;
     case LT_TUNE_RESET:
         for (int r = LT_RESET_READER; r <= LT_RESET_FIRST; r++) {
@@ -159,22 +180,10 @@ static void step_values(struct lt_tuner *tu)
             add_value(tu, &v);
         }
         break;
-    case LT_TUNE_STRIDE:
-        for (long s = CACHE_LINE / (long)sizeof(int); s <= LT_TUNE_MAX_STRIDE; s *= 2) {
-            v.stride = s;
-            add_value(tu, &v);
-        }
-        break;
     }
 }
 
-/* Run value i for a block: one batch to warm up, then BLOCK measured.  A
- * batch's rate depends on the batch before it: one of 4000 instances 64
- * ints apart leaves the caches cold for the next, which then catches more
- * (in a step over the stride, SB+rfi-pos caught twice as many witnesses
- * per second with stride 16 right after stride 64 as with stride 32 right
- * after 16, the reverse of what whole runs of each show).  A run repeats
- * one setting, so a value is measured after a batch of itself. */
+/* Run value i for a block: one batch to warm up, then BLOCK measured. */
 static void start_block(struct lt_tuner *tu, int i)
 {
     tu->at = i;
@@ -183,7 +192,8 @@ static void start_block(struct lt_tuner *tu, int i)
     tu->block = BLOCK + 1;
 }
 
-/* Begin the next step that has something to compare, from tu->step on; or end. */
+/* Begin the next step that has something to compare, from tu->step on; or
+ * end (the winner keeps the batch size it was measured with). */
 static void begin_step(struct lt_tuner *tu)
 {
     for (; tu->step < NSTEPS; tu->step++) {
@@ -193,13 +203,6 @@ static void begin_step(struct lt_tuner *tu)
         if (tu->nvals < 2)
             continue;
         memset(tu->samples, 0, sizeof tu->samples);
-        memset(tu->score, 0, sizeof tu->score);
-        /* Batches per value: the step runs a QUOTA-th of the budget. */
-        long round = 0;
-        for (int i = 0; i < tu->nvals; i++)
-            round += tu->vals[i].batch;
-        long quota = tu->budget_instances * BLOCK / (QUOTA * round * (BLOCK + 1));
-        tu->quota = quota < MIN_BATCHES ? MIN_BATCHES : quota > LT_TUNE_SAMPLES ? LT_TUNE_SAMPLES : (int)quota;
         start_block(tu, 0);
         return;
     }
@@ -208,23 +211,30 @@ static void begin_step(struct lt_tuner *tu)
     tu->cur = tu->best;
 }
 
-void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost, int first,
-                    uint64_t budget_ns, long budget_instances)
+void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost,
+                    const struct lt_tune_state *resume, uint64_t budget_ns, long budget_instances)
 {
     memset(tu, 0, sizeof *tu);
+    tu->rng = 0x9e3779b97f4a7c15u;
     tu->free = free & LT_TUNE_ALL;
-    tu->cost = cost > 0 ? cost : 1;
+    tu->cost = resume && resume->cost > 0 ? resume->cost : cost > 0 ? cost : 1;
     tu->budget_ns = budget_ns;
     tu->budget_instances = budget_instances;
     tu->best = tu->cur = *start;
-    tu->step = first < 0 || first > LT_TUNE_END ? 0 : first;
+    tu->step = resume && resume->position > 0 && resume->position <= LT_TUNE_END ? resume->position : 0;
     long biggest = start->batch > LT_TUNE_MAX_BATCH ? start->batch : LT_TUNE_MAX_BATCH;
     if (budget_instances < LT_TUNE_MIN_BUDGET / LT_TUNE_MAX_BATCH * biggest) { /* too few batches to rank anything */
         tu->done = true;
         return;
     }
+    int step = tu->step;
     begin_step(tu);
-    tu->first_step = tu->step;
+    /* The step the last run was cut in: its measurements so far, if the
+     * values are the same (built from the same best and cost). */
+    if (resume && !tu->done && tu->step == step && resume->nvals == tu->nvals) {
+        memcpy(tu->samples, resume->samples, sizeof tu->samples);
+        start_block(tu, 0);
+    }
 }
 
 int lt_tuner_position(const struct lt_tuner *tu)
@@ -232,81 +242,176 @@ int lt_tuner_position(const struct lt_tuner *tu)
     return tu->complete ? LT_TUNE_END : tu->step;
 }
 
-/* A value's witnesses per second over its batches, leaving out those that
- * took more than STALL times its fastest batch per instance: a preemption
- * costs a time slice (milliseconds), a batch 10 to 500 microseconds, and
- * beside two CPU-burning processes most batches of 4000 are preempted, so
- * the median batch would be a preempted one.  Instances count a thousandth
- * of a witness, so a test whose condition never shows is tuned for speed
- * (more chances to see a forbidden state). */
-static double value_score(const struct lt_tune_samples *sm)
+void lt_tuner_state(const struct lt_tuner *tu, struct lt_tune_state *st)
 {
-    double fastest = 0;
-    for (int i = 0; i < sm->n; i++)
-        if (sm->inst[i] > 0 && (fastest == 0 || sm->ns[i] / sm->inst[i] < fastest))
-            fastest = sm->ns[i] / sm->inst[i];
-    double limit = STALL * fastest, wit = 0, ns = 0;
-    for (int i = 0; i < sm->n; i++) {
-        if (sm->inst[i] <= 0 || sm->ns[i] / sm->inst[i] > limit)
-            continue;
-        wit += sm->wit[i] + 1e-3 * sm->inst[i];
-        ns += sm->ns[i];
-    }
-    return ns > 0 ? wit / ns * 1e9 : 0;
+    memset(st, 0, sizeof *st);
+    st->best = tu->best;
+    st->position = lt_tuner_position(tu);
+    if (tu->complete)
+        return;
+    st->cost = tu->cost;
+    st->nvals = tu->nvals;
+    memcpy(st->samples, tu->samples, sizeof st->samples);
 }
 
-/* Value i needs no more batches: it has run its share, or it has run a few
- * and catches less than DROP x what the leader does (a clear loser gives its
- * batches to the values still in the race).  Every value of a step runs the
- * same number of batches, whatever its batch size: the rate of a value
- * measured in fewer batches is noisier, and the fastest of noisy rates is
- * too often the noisiest. */
-static bool measured(const struct lt_tuner *tu, int i)
+/* Count a measured batch into the value's current block: its witnesses (a
+ * test whose condition never shows counts a thousandth of a witness per
+ * instance, so it is tuned for speed: more chances to see a forbidden state)
+ * and its time, unless it took more than STALL times the value's fastest
+ * batch per instance: a preemption costs a time slice (milliseconds), a
+ * batch 10 to 500 microseconds, and beside two CPU-burning processes many
+ * batches of 4000 are preempted. */
+static void add_sample(struct lt_tune_samples *sm, double instances, double witnesses, double ns)
 {
-    const struct lt_tune_samples *sm = &tu->samples[i];
-    double lead = 0;
-    if (sm->n >= tu->quota)
-        return true;
-    if (sm->n < FEW_BATCHES)
-        return false;
+    if (instances <= 0 || ns <= 0)
+        return;
+    double per = ns / instances;
+    if (sm->fastest > 0 && per > STALL * sm->fastest)
+        return;
+    if (sm->fastest == 0 || per < sm->fastest)
+        sm->fastest = per;
+    sm->n++;
+    sm->inst += instances;
+    sm->pw += witnesses + 1e-3 * instances;
+    sm->pt += ns;
+}
+
+/* The block ended: add it to the sums. */
+static void end_block(struct lt_tune_samples *sm)
+{
+    if (sm->pt <= 0)
+        return;
+    sm->blocks++;
+    sm->w += sm->pw;
+    sm->t += sm->pt;
+    sm->ww += sm->pw * sm->pw;
+    sm->wt += sm->pw * sm->pt;
+    sm->tt += sm->pt * sm->pt;
+    sm->pw = sm->pt = 0;
+}
+
+/* A value's witnesses per second, and the standard error of that rate: the
+ * ratio of sums, with the error of a ratio estimator over blocks (how far
+ * each block's witnesses lie from what the rate predicts for its time).  The
+ * unit is the block, not the batch: the machine changes mood for a few
+ * hundred microseconds at a time (on the VM, one setting caught 45 % of
+ * SB+rfi-pos's instances in one step and 12 % in the next, a millisecond
+ * later), so the batches of one block are not independent of each other.
+ * With fewer than two blocks the error is as large as the rate: nothing is
+ * known. */
+struct value_rate {
+    double rate, se;
+    int blocks;
+};
+
+static struct value_rate value_rate(const struct lt_tune_samples *sm)
+{
+    struct value_rate v = {0, 0, sm->blocks};
+    if (sm->t <= 0)
+        return v;
+    double r = sm->w / sm->t; /* witnesses per ns */
+    double dev = sm->ww - 2 * r * sm->wt + r * r * sm->tt;
+    v.rate = r * 1e9;
+    v.se = sm->blocks >= 2 ? sqrt((dev > 0 ? dev : 0) * sm->blocks / (sm->blocks - 1)) / sm->t * 1e9 : v.rate;
+    return v;
+}
+
+/* How far apart two rates are, in standard errors of their difference. */
+static double z_apart(const struct value_rate *hi, const struct value_rate *lo)
+{
+    double se = sqrt(hi->se * hi->se + lo->se * lo->se);
+    return se > 0 ? (hi->rate - lo->rate) / se : hi->rate > lo->rate ? INFINITY : 0;
+}
+
+/* The value with the highest rate among those with at least FEW_BLOCKS blocks (-1: none yet). */
+static int leader(const struct lt_tuner *tu, const struct value_rate *vr)
+{
+    int lead = -1;
     for (int k = 0; k < tu->nvals; k++)
-        if (tu->samples[k].n >= FEW_BATCHES && tu->score[k] > lead)
-            lead = tu->score[k];
-    return tu->score[i] < DROP * lead;
+        if (vr[k].blocks >= FEW_BLOCKS && (lead < 0 || vr[k].rate > vr[lead].rate))
+            lead = k;
+    return lead;
+}
+
+/* Value i is out of the race: it has run a few blocks and the leader's
+ * rate is DROP_Z standard errors above its own (a clear loser gives its
+ * batches to the values still in the race). */
+static bool dropped(const struct lt_tuner *tu, const struct value_rate *vr, int i)
+{
+    int lead = leader(tu, vr);
+    return lead >= 0 && lead != i && vr[i].blocks >= FEW_BLOCKS && z_apart(&vr[lead], &vr[i]) > DROP_Z;
+}
+
+/* Value i needs no more batches: it has run its QUOTA, or it is out of the race. */
+static bool measured(const struct lt_tuner *tu, const struct value_rate *vr, int i)
+{
+    return tu->samples[i].n >= QUOTA || dropped(tu, vr, i);
+}
+
+/* Every value's rate and error so far. */
+static void rates(const struct lt_tuner *tu, struct value_rate *vr)
+{
+    for (int i = 0; i < tu->nvals; i++)
+        vr[i] = value_rate(&tu->samples[i]);
 }
 
 /* LITMUS_TUNE_TRACE set: each step's values and rates on stderr, to see why the search chose what it did. */
-static void trace_step(const struct lt_tuner *tu, const double *score, int win)
+static void trace_step(const struct lt_tuner *tu, const struct value_rate *vr, int win, bool moved)
 {
     for (int i = 0; i < tu->nvals; i++) {
         const struct lt_tune_samples *sm = &tu->samples[i];
-        double inst = 0, wit = 0;
-        for (int k = 0; k < sm->n; k++) {
-            inst += sm->inst[k];
-            wit += sm->wit[k];
-        }
         char text[160];
         lt_setting_text(&tu->vals[i], text, sizeof text);
-        fprintf(stderr, "litmus tune: step %d %c %-64s %8.3f M witnesses/s, %5.1f %% of %6.0f in %2d batches\n",
-                tu->step, i == win ? '*' : i == 0 ? '=' : ' ', text, score[i] / 1e6, inst > 0 ? 100 * wit / inst : 0,
-                inst, sm->n);
+        fprintf(stderr, "litmus tune: step %d %c %-62s %7.3f ± %5.3f M witnesses/s, %6.1f %% in %3d batches%s\n",
+                tu->step, i == win && moved ? '*' : i == 0 ? '=' : ' ', text, vr[i].rate / 1e6, vr[i].se / 1e6,
+                sm->inst > 0 ? 100 * (sm->w - 1e-3 * sm->inst) / sm->inst : 0, sm->n,
+                dropped(tu, vr, i) ? ", dropped" : "");
     }
 }
 
-/* Keep the fastest value if it beats the best so far by MARGIN; on to the next step. */
+/* The fastest value replaces the best so far if it is faster by MARGIN and
+ * by SWITCH_Z standard errors of the difference; then on to the next step. */
 static void decide(struct lt_tuner *tu)
 {
-    const double *score = tu->score;
+    struct value_rate vr[LT_TUNE_VALUES];
+    rates(tu, vr);
     int win = 0;
-    for (int i = 0; i < tu->nvals; i++)
-        if (score[i] > score[win])
+    for (int i = 1; i < tu->nvals; i++)
+        if (vr[i].rate > vr[win].rate)
             win = i;
+    bool moved = win != 0 && vr[win].rate > vr[0].rate * MARGIN && z_apart(&vr[win], &vr[0]) > SWITCH_Z;
     tu->tried += tu->nvals;
     if (getenv("LITMUS_TUNE_TRACE"))
-        trace_step(tu, score, win);
-    if (win != 0 && score[win] > score[0] * MARGIN)
+        trace_step(tu, vr, win, moved);
+    if (moved)
         tu->best = tu->vals[win];
     tu->step++;
+}
+
+/* The next value to run a block: one still short of its measure, among
+ * those with the fewest batches, at random (a fixed turn could fall in step
+ * with a load that comes and goes, and give one value all the slow
+ * stretches); -1 when the race is over: every value has its measure, or only
+ * one is left in it. */
+static int next_value(struct lt_tuner *tu, const struct value_rate *vr)
+{
+    int in = 0, fewest = -1, ties = 0, pick = -1;
+    for (int i = 0; i < tu->nvals; i++)
+        in += !dropped(tu, vr, i);
+    if (in <= 1)
+        return -1;
+    for (int i = 0; i < tu->nvals; i++) {
+        if (measured(tu, vr, i))
+            continue;
+        int n = tu->samples[i].n;
+        if (fewest < 0 || n < fewest) {
+            fewest = n;
+            ties = 0;
+        }
+        if (n == fewest && xorshift64(&tu->rng) % (uint64_t)++ties == 0)
+            pick = i; /* each of the ties kept with equal chance */
+    }
+    return pick;
 }
 
 void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uint64_t ns)
@@ -316,22 +421,14 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
     tu->used_ns += ns;
     tu->used_instances += instances;
     struct lt_tune_samples *sm = &tu->samples[tu->at];
-    if (!tu->warming && sm->n < LT_TUNE_SAMPLES) {
-        sm->wit[sm->n] = (double)witnesses;
-        sm->ns[sm->n] = (double)ns;
-        sm->inst[sm->n] = (double)instances;
-        sm->n++;
-        tu->score[tu->at] = value_score(sm);
-    }
+    if (!tu->warming)
+        add_sample(sm, (double)instances, (double)witnesses, (double)ns);
     tu->warming = false;
-    if (--tu->block <= 0 || measured(tu, tu->at)) {
-        /* The next value still short of its measure, in turn. */
-        int next = -1;
-        for (int k = 1; k <= tu->nvals && next < 0; k++) {
-            int i = (tu->at + k) % tu->nvals;
-            if (!measured(tu, i))
-                next = i;
-        }
+    if (--tu->block <= 0 || sm->n >= QUOTA) {
+        end_block(sm);
+        struct value_rate vr[LT_TUNE_VALUES];
+        rates(tu, vr);
+        int next = next_value(tu, vr);
         if (next < 0) {
             decide(tu);
             begin_step(tu);
@@ -340,17 +437,7 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
         }
     } /* else the block goes on with the same value */
     if (!tu->done && (tu->used_ns >= tu->budget_ns || tu->used_instances >= tu->budget_instances)) {
-        /* Cut: the next run measures this step again, with the whole of
-         * its budget; but a step that had all of this run's budget and did
-         * not fit (a slow test) decides on what it has, if every value ran,
-         * so the search still moves on. */
-        bool all = tu->step == tu->first_step;
-        for (int i = 0; i < tu->nvals; i++)
-            all &= tu->samples[i].n > 0;
-        if (all) {
-            decide(tu);
-            begin_step(tu);
-        }
+        end_block(&tu->samples[tu->at]); /* cut: lt_tuner_state hands the step's measurements to the next run */
         tu->done = true;
         tu->cur = tu->best;
     }
@@ -449,56 +536,79 @@ static bool cache_path(char *buf, size_t size, bool make_dirs)
     return true;
 }
 
-/* One line: KEY period batch stride shuffle reset position. */
-static bool parse_line(const char *line, const char *key, struct lt_setting *s, int *position)
+/* One line: KEY, the best setting (period batch stride shuffle reset), the
+ * position, the cost and the count of values the step measured, then each
+ * value's sums (n blocks inst w t ww wt tt fastest). */
+enum { LINE = 8192 };
+
+static bool parse_line(const char *line, const char *key, struct lt_tune_state *st)
 {
     size_t k = strlen(key);
     if (strncmp(line, key, k) != 0 || line[k] != ' ')
         return false;
+    struct lt_tune_state s;
+    memset(&s, 0, sizeof s);
     long period, batch, stride;
-    int shuffle, reset, done;
-    if (sscanf(line + k + 1, "%ld %ld %ld %d %d %d", &period, &batch, &stride, &shuffle, &reset, &done) != 6 ||
-        done < 0 || done > LT_TUNE_END)
+    int shuffle, reset, used;
+    const char *p = line + k + 1;
+    if (sscanf(p, "%ld %ld %ld %d %d %d %ld %d%n", &period, &batch, &stride, &shuffle, &reset, &s.position, &s.cost,
+               &s.nvals, &used) != 8 ||
+        s.position < 0 || s.position > LT_TUNE_END || s.cost < 0 || s.nvals < 0 || s.nvals > LT_TUNE_VALUES)
         return false;
     if (period < 0 || period > 2000000 || batch < 1 || batch > LT_TUNE_MAX_BATCH || stride < 1 ||
         stride > LT_TUNE_MAX_STRIDE || (shuffle != 0 && shuffle != 1) || reset < LT_RESET_READER ||
         reset > LT_RESET_FIRST)
         return false;
-    *s = (struct lt_setting){period, batch, stride, shuffle, (enum lt_reset)reset};
-    *position = done;
+    s.best = (struct lt_setting){period, batch, stride, shuffle, (enum lt_reset)reset};
+    p += used;
+    for (int i = 0; i < s.nvals; i++) {
+        struct lt_tune_samples *sm = &s.samples[i];
+        if (sscanf(p, "%d %d %lf %lf %lf %lf %lf %lf %lf%n", &sm->n, &sm->blocks, &sm->inst, &sm->w, &sm->t, &sm->ww,
+                   &sm->wt, &sm->tt, &sm->fastest, &used) != 9 ||
+            sm->n < 0 || sm->blocks < 0 || !(sm->inst >= 0 && sm->w >= 0 && sm->t >= 0 && sm->ww >= 0 && sm->tt >= 0 &&
+                           sm->fastest >= 0))
+            return false;
+        p += used;
+    }
+    *st = s;
     return true;
 }
 
-bool lt_tune_cache_get(const char *key, struct lt_setting *s, int *position)
+bool lt_tune_cache_get(const char *key, struct lt_tune_state *st)
 {
-    char path[4096], line[1024];
+    char path[4096];
     if (!cache_path(path, sizeof path, false))
         return false;
     FILE *f = fopen(path, "r");
     if (!f)
         return false;
+    char *line = malloc(LINE);
     bool found = false;
-    while (fgets(line, sizeof line, f))
-        found |= parse_line(line, key, s, position); /* the last line for a key wins */
+    while (line && fgets(line, LINE, f))
+        found |= parse_line(line, key, st); /* the last line for a key wins */
+    free(line);
     fclose(f);
     return found;
 }
 
 /* Rewrite the file without key's old lines, then append the new one, through
  * a temporary file renamed over it: a reader never sees half a file. */
-void lt_tune_cache_put(const char *key, const struct lt_setting *s, int position)
+void lt_tune_cache_put(const char *key, const struct lt_tune_state *st)
 {
-    char path[4096], tmp[4200], line[1024];
+    char path[4096], tmp[4200];
     if (!cache_path(path, sizeof path, true))
         return;
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *out = fopen(tmp, "w");
-    if (!out)
+    char *line = malloc(LINE);
+    FILE *out = line ? fopen(tmp, "w") : NULL;
+    if (!out) {
+        free(line);
         return;
+    }
     FILE *in = fopen(path, "r");
     size_t k = strlen(key);
     int kept = 0;
-    while (in && fgets(line, sizeof line, in) && kept < 4000) {
+    while (in && fgets(line, LINE, in) && kept < 4000) {
         if (strncmp(line, key, k) == 0 && line[k] == ' ')
             continue;
         fputs(line, out);
@@ -506,8 +616,16 @@ void lt_tune_cache_put(const char *key, const struct lt_setting *s, int position
     }
     if (in)
         fclose(in);
-    fprintf(out, "%s %ld %ld %ld %d %d %d\n", key, s->period, s->batch, s->stride, s->shuffle ? 1 : 0, (int)s->reset,
-            position);
+    free(line);
+    const struct lt_setting *s = &st->best;
+    fprintf(out, "%s %ld %ld %ld %d %d %d %ld %d", key, s->period, s->batch, s->stride, s->shuffle ? 1 : 0,
+            (int)s->reset, st->position, st->cost, st->nvals);
+    for (int i = 0; i < st->nvals; i++) {
+        const struct lt_tune_samples *sm = &st->samples[i];
+        fprintf(out, " %d %d %.17g %.17g %.17g %.17g %.17g %.17g %.17g", sm->n, sm->blocks, sm->inst, sm->w, sm->t,
+                sm->ww, sm->wt, sm->tt, sm->fastest);
+    }
+    fputc('\n', out);
     if (fclose(out) != 0 || rename(tmp, path) != 0)
         unlink(tmp);
 }

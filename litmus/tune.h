@@ -29,27 +29,43 @@ enum {
 
 /* The search is LT_TUNE_STEPS steps, each over the values of one setting;
  * its position is the step it is at, LT_TUNE_END when it is done. */
-enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_VALUES = 12, LT_TUNE_SAMPLES = 32,
-       LT_TUNE_STEPS = 12, LT_TUNE_END = LT_TUNE_STEPS };
+enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_VALUES = 12, LT_TUNE_STEPS = 8,
+       LT_TUNE_END = LT_TUNE_STEPS };
 
 /* The least budget a search starts with, in instances: two batches of the
- * biggest size for each value of the biggest step, so every step fits in
- * one run (a run with less searches nothing and keeps the cached setting;
- * a batch bigger than LT_TUNE_MAX_BATCH from the options raises it alike). */
+ * biggest size for each value of the biggest step (a run with less
+ * searches nothing and keeps the cached setting; a batch bigger than
+ * LT_TUNE_MAX_BATCH from the options raises it alike). */
 #define LT_TUNE_MIN_BUDGET (2L * LT_TUNE_MAX_BATCH * LT_TUNE_VALUES)
 
-/* One value's batches in the current step. */
+/* One value's measured batches in the current step, as sums (so a step cut
+ * by the end of a run goes on in the next with what it had).  The unit of
+ * the error is a block (the batches a value runs in a row, tune.c): with w a
+ * block's witnesses (plus a thousandth of its instances) and t its ns. */
 struct lt_tune_samples {
-    int n;
-    double wit[LT_TUNE_SAMPLES], ns[LT_TUNE_SAMPLES], inst[LT_TUNE_SAMPLES];
+    int n;                      /* batches counted */
+    int blocks;                 /* blocks summed below */
+    double inst, w, t;          /* sums of instances, w and t */
+    double ww, wt, tt;          /* sums of w*w, w*t, t*t: the rate's error */
+    double fastest;             /* the least ns per instance of any batch (0: none) */
+    double pw, pt;              /* the block being run: w and t so far (not in the sums yet) */
+};
+
+/* What a search that has not ended hands to the next run (the cache keeps it). */
+struct lt_tune_state {
+    struct lt_setting best;     /* the best setting so far */
+    int position;               /* the step it is at; LT_TUNE_END: done */
+    long cost;                  /* the ns per instance its periods are multiples of (0: not measured yet) */
+    int nvals;                  /* values of that step measured so far (0: none) */
+    struct lt_tune_samples samples[LT_TUNE_VALUES];
 };
 
 /* A coordinate search: for each free setting in turn, run batches of the
  * best setting so far and of each alternative value of that one setting,
- * interleaved batch by batch, and keep the value that caught the most
- * witnesses per second; two passes (tune.c says why).  The runner calls
- * lt_tuner_batch after every batch run with tu->cur and runs the next batch
- * with tu->cur; when tu->done, tu->best is the winner. */
+ * interleaved, and move to the value that caught the most witnesses per
+ * second if it did so clearly (tune.c says what that means).  The runner
+ * calls lt_tuner_batch after every batch run with tu->cur and runs the next
+ * batch with tu->cur; when tu->done, tu->best is the winner. */
 struct lt_tuner {
     unsigned free;                  /* LT_TUNE_* the search may change */
     long cost;                      /* ns per instance back to back: the period's unit */
@@ -57,31 +73,33 @@ struct lt_tuner {
     long budget_instances;          /* ... or after this many instances */
     struct lt_setting best, cur;
     int step;                       /* index of the step being run (LT_TUNE_STEPS: done) */
-    int first_step;                 /* the step this run began in */
     int nvals;                      /* values of this step; vals[0] is the best so far */
     struct lt_setting vals[LT_TUNE_VALUES];
     struct lt_tune_samples samples[LT_TUNE_VALUES];
-    double score[LT_TUNE_VALUES];   /* each value's witnesses per second so far */
     int at;                         /* the value cur is */
-    int quota;                      /* batches each value of this step runs (measured ones) */
+    uint64_t rng;                   /* picks the order of the blocks */
     int block;                      /* batches left in the current value's block */
     bool warming;                   /* the current batch warms up: not measured */
     uint64_t used_ns;
     long used_instances;
-    int tried;                      /* values measured, over all steps */
+    int tried;                      /* values measured to a decision, over all steps */
     bool done;
     bool complete;                  /* the search ran to its end (not cut by its budget) */
 };
 
-/* Start a search from start (every value valid), over the settings in free,
- * at position first (0: the beginning; lt_tuner_position of a cut search
- * goes on at the step it stopped in); cost is the measured ns per instance
- * with period 0. */
-void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost, int first,
-                    uint64_t budget_ns, long budget_instances);
+/* Start a search from start (every value valid), over the settings in free;
+ * cost is the measured ns per instance with period 0.  resume: NULL to
+ * begin, or the state of a search an earlier run cut (lt_tuner_state): it
+ * goes on in the step it stopped in, with that step's measurements and the
+ * cost its periods were built from. */
+void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigned free, long cost,
+                    const struct lt_tune_state *resume, uint64_t budget_ns, long budget_instances);
 
 /* Where the search is: LT_TUNE_END when complete. */
 int lt_tuner_position(const struct lt_tuner *tu);
+
+/* The state to hand to the next run (complete: position LT_TUNE_END, no samples). */
+void lt_tuner_state(const struct lt_tuner *tu, struct lt_tune_state *st);
 
 /* One batch of tu->cur ran: instances, of which witnesses satisfied the
  * condition, in ns of wall time (reset, run and count).  Moves tu->cur on. */
@@ -96,13 +114,13 @@ const char *lt_reset_name(enum lt_reset r);
  * $LITMUS_TUNE_CACHE, else $XDG_CACHE_HOME/memlab/litmus-tune, else
  * ~/.cache/memlab/litmus-tune.  The key names the CPU model, its count of
  * CPUs and the test's name and text hash, so a changed test is tuned again.
- * LITMUS_TUNE_CACHE=off disables it.  Lookups return false when there is
+ * LITMUS_TUNE_CACHE=off disables it.  A line holds a search's state: the
+ * winner when it is done; when a run (a short one, a busy machine) cut it,
+ * the best setting so far and the measurements of the step it was in, and
+ * the next run goes on from there.  Lookups return false when there is
  * nothing usable; stores are best effort (a read-only home is no error). */
 void lt_tune_key(char *buf, size_t size, const char *test_name, const char *test_text);
-bool lt_tune_cache_get(const char *key, struct lt_setting *s, int *position);
-/* position: how far the search got (LT_TUNE_END: to its end).  A search cut
- * by its budget (a short run, a busy machine) is cached with its position,
- * and the next run goes on from there with the best setting found so far. */
-void lt_tune_cache_put(const char *key, const struct lt_setting *s, int position);
+bool lt_tune_cache_get(const char *key, struct lt_tune_state *st);
+void lt_tune_cache_put(const char *key, const struct lt_tune_state *st);
 
 #endif

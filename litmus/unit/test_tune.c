@@ -24,13 +24,14 @@ static double landscape(const struct lt_setting *s, long cost)
     return f;
 }
 
-/* A machine whose settings interact, as R's do on a 2-core EPYC: shuffling
- * and a period of 1.5 x cost pay only with big batches; with the untuned
- * batch, back to back wins.  One pass from the untuned setting ends at
- * period 0, in order; the second pass finds the top. */
+/* A machine whose settings interact, as R's did on a 2-core EPYC: shuffling
+ * and a period of 1.5 x cost pay only with batches of 1000 or more (the
+ * search measures with 1000 until its batch step); with the untuned batch
+ * (400), back to back wins, so a search that measured with the batch it
+ * starts from would end at period 0, in order. */
 static double interacting(const struct lt_setting *s, long cost)
 {
-    double p = (double)s->period / (double)cost, big = s->batch >= 2000 ? 1.0 : 0.0;
+    double p = (double)s->period / (double)cost, big = s->batch >= 1000 ? 1.0 : 0.0;
     double f = p == 0 ? 1.0 : 0.5 + big * 2.0 / (1.0 + 8.0 * (p - 1.5) * (p - 1.5));
     f *= 0.3 + 0.7 * (double)s->batch / 4000.0;
     f *= s->shuffle ? (big ? 2.0 : 0.8) : 1.0;
@@ -75,7 +76,7 @@ static struct lt_setting untuned(long cost)
 /* The best point of a full sweep over the values the search draws from. */
 static double sweep_best(double (*rate)(const struct lt_setting *, long), long cost, struct lt_setting *best)
 {
-    static const double pf[] = {0, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0};
+    static const double pf[] = {0, 0.707, 1.0, 1.414, 2.0, 2.828, 4.0, 5.657, 8.0};
     static const long batches[] = {250, 500, 1000, 2000, 4000};
     double top = -1;
     for (size_t a = 0; a < sizeof pf / sizeof pf[0]; a++)
@@ -94,11 +95,10 @@ static double sweep_best(double (*rate)(const struct lt_setting *, long), long c
 }
 
 /* A whole search on a made-up machine, in runs of at most budget
- * instances each (a cut search goes on in the next run, from the position
- * and best setting the cache would keep); asserts it ends within 10 runs, at
- * `share` x the sweep's best or better, having measured at most 60 values
- * per run (about 20 in each pass, the screen's 6 at the start and at the
- * end, and the best so far in every step). */
+ * instances each (a cut search goes on in the next run from the state the
+ * cache would keep: its best setting, its step and that step's
+ * measurements); asserts it ends within 12 runs, at `share` x the sweep's
+ * best or better, having decided on at most 60 values per run. */
 static double search_and_compare(const char *what, const struct machine *m, double share, long budget)
 {
     long cost = 100;
@@ -106,16 +106,19 @@ static double search_and_compare(const char *what, const struct machine *m, doub
     struct lt_setting best = start, grid;
     double top = sweep_best(m->rate, cost, &grid);
     struct lt_tuner tu;
-    int batches = 0, runs = 0, position = 0, tried = 0;
+    struct lt_tune_state st;
+    int batches = 0, runs = 0, tried = 0;
+    bool resume = false;
     do {
-        lt_tuner_start(&tu, &best, LT_TUNE_ALL, cost, position, 100000000000u, budget); /* preemptions take time */
+        lt_tuner_start(&tu, &best, LT_TUNE_ALL, cost, resume ? &st : NULL, 100000000000u, budget); /* preemptions take time */
         batches += drive(&tu, cost, m);
         best = tu.best;
-        position = lt_tuner_position(&tu);
+        lt_tuner_state(&tu, &st);
+        resume = true;
         tried += tu.tried;
         if (tu.tried > 60)
             fail_msg("%s: a run of the search measured %d values, want at most 60", what, tu.tried);
-    } while (!tu.complete && ++runs < 10);
+    } while (!tu.complete && ++runs < 12);
     double got = m->rate(&best, cost);
     char a[256], b[256];
     lt_setting_text(&best, a, sizeof a);
@@ -187,49 +190,87 @@ static void fixed_settings_stay_and_budget_holds(void **state)
     struct lt_setting start = untuned(cost);
     start.batch = 777;
     struct lt_tuner tu;
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL & ~(unsigned)LT_TUNE_BATCH, cost, 0, 10000000000u, 100000000);
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL & ~(unsigned)LT_TUNE_BATCH, cost, NULL, 10000000000u, 100000000);
     drive(&tu, cost, &plain);
     assert_int_equal(tu.best.batch, 777);
     assert_true(tu.complete);
 
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 20000000u, 100000000); /* 20 ms */
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, NULL, 20000000u, 100000000); /* 20 ms */
     drive(&tu, cost, &plain);
     assert_true(tu.done);
     assert_false(tu.complete);
     if (tu.used_ns > 20000000u + 2500000u) /* the budget, plus the batch that crossed it (4000 x 600 ns) */
         fail_msg("a 20 ms budget ran %.1f ms", (double)tu.used_ns / 1e6);
 
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, 120000); /* 120000 instances */
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, NULL, 10000000000u, 120000); /* 120000 instances */
     drive(&tu, cost, &plain);
     assert_true(tu.done);
     assert_false(tu.complete);
     if (tu.used_instances > 120000 + LT_TUNE_MAX_BATCH)
         fail_msg("a budget of 120000 instances ran %ld", tu.used_instances);
 
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, LT_TUNE_MIN_BUDGET - 1); /* too short a run */
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, NULL, 10000000000u, LT_TUNE_MIN_BUDGET - 1); /* too short a run */
     assert_true(tu.done);
     assert_false(tu.complete);
     assert_int_equal(tu.tried, 0);
     assert_int_equal(lt_tuner_position(&tu), 0);
 
-    lt_tuner_start(&tu, &start, 0, cost, 0, 1000000000u, 100000000); /* nothing free: done at once */
+    lt_tuner_start(&tu, &start, 0, cost, NULL, 1000000000u, 100000000); /* nothing free: done at once */
     assert_true(tu.done);
     assert_int_equal(tu.tried, 0);
 
     /* A search resumed at a step goes on from there: fewer values. */
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, 100000000);
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, NULL, 10000000000u, 100000000);
     drive(&tu, cost, &plain);
     int all = tu.tried;
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 3, 10000000000u, 100000000);
+    struct lt_tune_state at3 = {.best = start, .position = 3};
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, &at3, 10000000000u, 100000000);
     drive(&tu, cost, &plain);
     assert_true(tu.complete);
     if (tu.tried >= all)
         fail_msg("resumed at step 3: %d values, a whole search %d", tu.tried, all);
     assert_int_equal(lt_tuner_position(&tu), LT_TUNE_END);
-    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, 0, 10000000000u, 150000); /* cut: a position inside */
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, NULL, 10000000000u, 150000); /* cut: a position inside */
     drive(&tu, cost, &plain);
     if (!(lt_tuner_position(&tu) > 0 && lt_tuner_position(&tu) < LT_TUNE_END))
         fail_msg("a search cut after 150000 instances is at step %d of %d", lt_tuner_position(&tu), LT_TUNE_END);
+}
+
+/* A step cut by the end of a run goes on in the next with the batches it
+ * had measured: two runs of half a step's budget do what one run of a
+ * whole step does, and nothing is measured twice. */
+static void a_cut_step_keeps_its_measurements(void **state)
+{
+    (void)state;
+    long cost = 100;
+    const struct machine plain = {landscape, 0, 0, false, 0};
+    struct lt_setting start = untuned(cost);
+    struct lt_tuner tu;
+    struct lt_tune_state st;
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, NULL, 10000000000u, LT_TUNE_MIN_BUDGET);
+    drive(&tu, cost, &plain);
+    lt_tuner_state(&tu, &st);
+    assert_false(tu.complete);
+    int step = st.position, batches = 0;
+    for (int i = 0; i < st.nvals; i++)
+        batches += st.samples[i].n;
+    if (st.nvals < 2 || batches == 0)
+        fail_msg("a cut search kept %d values and %d batches of step %d", st.nvals, batches, step);
+    /* The next run starts where this one stopped, with those batches. */
+    struct lt_setting best = tu.best;
+    lt_tuner_start(&tu, &best, LT_TUNE_ALL, 999 /* a new run's cost */, &st, 10000000000u, LT_TUNE_MIN_BUDGET);
+    assert_int_equal(tu.step, step);
+    assert_int_equal(tu.cost, cost); /* the cut step's periods are built from the cost they were measured with */
+    int kept = 0;
+    for (int i = 0; i < tu.nvals; i++)
+        kept += tu.samples[i].n;
+    assert_int_equal(kept, batches);
+    /* A finished search hands on only its winner. */
+    lt_tuner_start(&tu, &start, LT_TUNE_ALL, cost, NULL, 10000000000u, 100000000);
+    drive(&tu, cost, &plain);
+    lt_tuner_state(&tu, &st);
+    assert_int_equal(st.position, LT_TUNE_END);
+    assert_int_equal(st.nvals, 0);
 }
 
 static void cache_round_trips(void **state)
@@ -244,26 +285,36 @@ static void cache_round_trips(void **state)
     lt_tune_key(k1, sizeof k1, "SB", "exists (0:r0=0 /\\ 1:r0=0)");
     lt_tune_key(k2, sizeof k2, "SB", "exists (0:r0=1 /\\ 1:r0=0)");
     assert_string_not_equal(k1, k2); /* a changed test is tuned again */
-    struct lt_setting a = {120, 2000, 32, true, LT_RESET_WRITER}, b = {0, 250, 16, false, LT_RESET_FIRST}, got;
-    int step = -1;
-    assert_false(lt_tune_cache_get(k1, &got, &step));
-    lt_tune_cache_put(k1, &a, LT_TUNE_END);
-    lt_tune_cache_put(k2, &b, 2);
-    assert_true(lt_tune_cache_get(k1, &got, &step));
-    assert_int_equal(step, LT_TUNE_END);
-    assert_true(got.period == a.period && got.batch == a.batch && got.stride == a.stride &&
-                got.shuffle == a.shuffle && got.reset == a.reset);
-    lt_tune_cache_put(k1, &b, LT_TUNE_END); /* replaces, does not add */
-    assert_true(lt_tune_cache_get(k1, &got, &step));
-    assert_int_equal(got.batch, 250);
+    struct lt_tune_state a = {.best = {120, 2000, 32, true, LT_RESET_WRITER}, .position = LT_TUNE_END};
+    struct lt_tune_state b = {.best = {0, 250, 16, false, LT_RESET_FIRST}, .position = 2, .cost = 31, .nvals = 3};
+    b.samples[1] = (struct lt_tune_samples){.n = 7, .blocks = 2, .inst = 7000, .w = 3456.5, .t = 812345, .ww = 1.75e6,
+                                            .wt = 4.1e8, .tt = 9.9e10, .fastest = 101.25};
+    struct lt_tune_state got;
+    assert_false(lt_tune_cache_get(k1, &got));
+    lt_tune_cache_put(k1, &a);
+    lt_tune_cache_put(k2, &b);
+    assert_true(lt_tune_cache_get(k1, &got));
+    assert_int_equal(got.position, LT_TUNE_END);
+    assert_true(got.best.period == a.best.period && got.best.batch == a.best.batch &&
+                got.best.stride == a.best.stride && got.best.shuffle == a.best.shuffle &&
+                got.best.reset == a.best.reset);
+    b.position = LT_TUNE_END;
+    lt_tune_cache_put(k1, &b); /* replaces, does not add */
+    b.position = 2;
+    assert_true(lt_tune_cache_get(k1, &got));
+    assert_int_equal(got.best.batch, 250);
     FILE *f = fopen(path, "a");
-    fprintf(f, "%s 1 99999999 16 0 0 1\n%s garbage\n", k2, k2); /* out of range, malformed: ignored */
+    fprintf(f, "%s 1 99999999 16 0 0 1 30 0\n%s garbage\n", k2, k2); /* out of range, malformed: ignored */
+    fprintf(f, "%s 1 1000 16 0 0 1 30 2 5 1 1 1 1 1 1 1 1\n", k2); /* a value's sums cut short: ignored */
     fclose(f);
-    assert_true(lt_tune_cache_get(k2, &got, &step));
-    assert_int_equal(got.batch, 250);
-    assert_int_equal(step, 2); /* a cut search: the next run goes on from position 2 with b */
+    assert_true(lt_tune_cache_get(k2, &got));
+    assert_int_equal(got.best.batch, 250);
+    assert_int_equal(got.position, 2); /* a cut search: the next run goes on from step 2 ... */
+    assert_int_equal(got.cost, 31);
+    assert_int_equal(got.nvals, 3); /* ... with what that step had measured */
+    assert_memory_equal(&got.samples[1], &b.samples[1], sizeof b.samples[1]);
     setenv("LITMUS_TUNE_CACHE", "off", 1);
-    assert_false(lt_tune_cache_get(k1, &got, &step));
+    assert_false(lt_tune_cache_get(k1, &got));
     unsetenv("LITMUS_TUNE_CACHE");
     unlink(path);
 }
@@ -322,6 +373,7 @@ int main(void)
         cmocka_unit_test(noisy_batches_still_rank),
         cmocka_unit_test(interacting_settings_are_found),
         cmocka_unit_test(fixed_settings_stay_and_budget_holds),
+        cmocka_unit_test(a_cut_step_keeps_its_measurements),
         cmocka_unit_test(cache_round_trips),
         cmocka_unit_test(tuned_run_counts_every_instance),
     };
