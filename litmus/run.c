@@ -549,7 +549,7 @@ static void finish_setting(struct runner *R, struct lt_result *r)
 {
     const struct lt_tuner *tu = &R->tuner;
     bool searched = strcmp(R->source, "search") == 0;
-    r->setting = searched ? tu->best : R->cur;
+    r->setting = searched ? tu->cur : R->cur; /* what ran after the search: its winner, or its leader when cut */
     r->period = r->setting.period;
     r->tuned = R->source;
     r->timebase_mhz = (double)timebase_hz() / 1e6;

@@ -7,11 +7,14 @@
  * best of a full sweep's ~400 points in ~40 measurements.  The settings do
  * interact (R shows its reordering 15 times as often with big shuffled
  * batches; stride 32 pays for SB only when shuffled), so the search starts
- * from the best of a few far-apart settings (a screen), then goes through
- * period, layout (stride and shuffling together: SB+rfi-pos gains 30 % from
- * shuffling at stride 32 and loses 10 % from it at stride 16), reset side,
- * the period again in finer steps, the layout and reset side again, and the
- * batch size last.
+ * from the best of a few far-apart settings (a screen), then searches the
+ * period and the reset side together (SB+rfi-pos on the VM: reset by the
+ * reader, it peaked at 30 ns with 6.5 M witnesses/s; reset by the writer, at
+ * 74 ns with 3.1 M, and at 74 ns the two sides were alike, so a search that
+ * took them one at a time stayed on the writer's peak), then the layout
+ * (stride and shuffling together: SB+rfi-pos gains 30 % from shuffling at
+ * stride 32 and loses 10 % from it at stride 16), the period again in finer
+ * steps, the reset side and the layout again, and the batch size last.
  *
  * What the measurements are like (a 2-core EPYC VM, SB): the share of a
  * batch's instances that are witnesses varies from batch to batch with a
@@ -53,10 +56,10 @@
 #include "locks/sys.h"
 
 /* The order of the search (see above). */
-enum { LAYOUT = LT_TUNE_STRIDE | LT_TUNE_SHUFFLE };
-static const unsigned order[] = {LT_TUNE_ALL,    LT_TUNE_PERIOD, LAYOUT,        LT_TUNE_RESET,
-                                 LT_TUNE_PERIOD, LAYOUT,         LT_TUNE_RESET, LT_TUNE_BATCH};
-enum { NSTEPS = sizeof order / sizeof order[0], FINE_PERIOD = 4 }; /* the steps from FINE_PERIOD on refine the period */
+enum { LAYOUT = LT_TUNE_STRIDE | LT_TUNE_SHUFFLE, PACE = LT_TUNE_PERIOD | LT_TUNE_RESET };
+static const unsigned order[] = {LT_TUNE_ALL,   PACE,   LAYOUT,       LT_TUNE_PERIOD,
+                                 LT_TUNE_RESET, LAYOUT, LT_TUNE_BATCH};
+enum { NSTEPS = sizeof order / sizeof order[0] };
 _Static_assert((int)NSTEPS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts the search's steps");
 
 /* Measured batches per value in a step; at least FEW_BLOCKS blocks before a
@@ -76,9 +79,11 @@ enum { QUOTA = 24, FEW_BLOCKS = 4, BLOCK = 2, STALL = 4, MEASURE_BATCH = 1000 };
  * back, where the threads fight over the same lines or not as they happen
  * to fall in step: SB+rfi-pos measured 20, 27 and 50 ns in three runs on the
  * VM, while its best period was 40 ns in all of them; so the grid is wide
- * and even on a log scale, and the second period step tries FINE and
+ * and even on a log scale, and the later period step tries FINE and
  * 2 x FINE either side of the best. */
 static const double period_factors[] = {0, 0.707, 1.0, 1.414, 2.0, 2.828, 4.0, 5.657, 8.0};
+_Static_assert(2 * sizeof period_factors / sizeof period_factors[0] + 1 <= LT_TUNE_VALUES,
+               "the period and reset step holds both sides' periods and the best so far");
 enum { MIN_UNIT = 20 };
 #define FINE 0.15
 static const long batches[] = {250, 500, 1000, 2000, LT_TUNE_MAX_BATCH};
@@ -146,16 +151,26 @@ static void step_values(struct lt_tuner *tu)
             add_value(tu, &s);
         }
         break;
-    case LT_TUNE_PERIOD:
-        if (tu->step >= FINE_PERIOD) {
-            if (v.period > 0)
-                for (int k = -2; k <= 2; k++)
-                    if (k != 0)
-                        add_period(tu, &v, (double)v.period * (1 + k * FINE));
-        } else {
+    case PACE: /* the coarse periods, for each reset side (the ones free) */
+        for (int r = LT_RESET_READER; r <= LT_RESET_WRITER; r++) {
+            struct lt_setting p = v;
+            if (tu->free & LT_TUNE_RESET)
+                p.reset = (enum lt_reset)r;
+            else if (r != LT_RESET_READER)
+                break;
+            if (!(tu->free & LT_TUNE_PERIOD)) {
+                add_value(tu, &p);
+                continue;
+            }
             for (size_t i = 0; i < sizeof period_factors / sizeof period_factors[0]; i++)
-                add_period(tu, &v, period_factors[i] * unit);
+                add_period(tu, &p, period_factors[i] * unit);
         }
+        break;
+    case LT_TUNE_PERIOD: /* finer, around the best */
+        if (v.period > 0)
+            for (int k = -2; k <= 2; k++)
+                if (k != 0)
+                    add_period(tu, &v, (double)v.period * (1 + k * FINE));
         break;
     case LT_TUNE_BATCH:
         for (size_t i = 0; i < sizeof batches / sizeof batches[0]; i++) {
@@ -260,16 +275,26 @@ void lt_tuner_state(const struct lt_tuner *tu, struct lt_tune_state *st)
  * and its time, unless it took more than STALL times the value's fastest
  * batch per instance: a preemption costs a time slice (milliseconds), a
  * batch 10 to 500 microseconds, and beside two CPU-burning processes many
- * batches of 4000 are preempted. */
-static void add_sample(struct lt_tune_samples *sm, double instances, double witnesses, double ns)
+ * batches of 4000 are preempted.  The warm-up batches count towards the
+ * fastest too (measured = false), so a value whose first measured batch is
+ * preempted does not take it as its standard; and if a batch is STALL times
+ * faster than every one before it, those were all preempted: they go. */
+static void add_sample(struct lt_tune_samples *sm, double instances, double witnesses, double ns, bool measured)
 {
     if (instances <= 0 || ns <= 0)
         return;
     double per = ns / instances;
     if (sm->fastest > 0 && per > STALL * sm->fastest)
         return;
+    if (sm->fastest > 0 && per * STALL < sm->fastest) {
+        int n = sm->n;
+        memset(sm, 0, sizeof *sm);
+        sm->n = n; /* the batches still count towards the value's quota */
+    }
     if (sm->fastest == 0 || per < sm->fastest)
         sm->fastest = per;
+    if (!measured)
+        return;
     sm->n++;
     sm->inst += instances;
     sm->pw += witnesses + 1e-3 * instances;
@@ -348,11 +373,29 @@ static bool measured(const struct lt_tuner *tu, const struct value_rate *vr, int
     return tu->samples[i].n >= QUOTA || dropped(tu, vr, i);
 }
 
-/* Every value's rate and error so far. */
+/* Every value's rate and error so far.  A value's own error rests on a few
+ * blocks, and a few blocks can agree by chance (all four in a bad stretch
+ * of the machine: an error of zero, and a good value dropped); so no value's
+ * error is taken as smaller than what the spread of all the step's blocks
+ * says a value with its blocks has (the pooled variance of a block's rate,
+ * relative to its value's rate). */
 static void rates(const struct lt_tuner *tu, struct value_rate *vr)
 {
-    for (int i = 0; i < tu->nvals; i++)
+    double pooled = 0, df = 0;
+    for (int i = 0; i < tu->nvals; i++) {
         vr[i] = value_rate(&tu->samples[i]);
+        if (vr[i].blocks >= 2 && vr[i].rate > 0) {
+            double rel = vr[i].se / vr[i].rate;
+            pooled += rel * rel * vr[i].blocks * (vr[i].blocks - 1);
+            df += vr[i].blocks - 1;
+        }
+    }
+    if (df <= 0)
+        return;
+    pooled /= df;
+    for (int i = 0; i < tu->nvals; i++)
+        if (vr[i].blocks >= 2)
+            vr[i].se = fmax(vr[i].se, vr[i].rate * sqrt(pooled / vr[i].blocks));
 }
 
 /* LITMUS_TUNE_TRACE set: each step's values and rates on stderr, to see why the search chose what it did. */
@@ -421,8 +464,7 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
     tu->used_ns += ns;
     tu->used_instances += instances;
     struct lt_tune_samples *sm = &tu->samples[tu->at];
-    if (!tu->warming)
-        add_sample(sm, (double)instances, (double)witnesses, (double)ns);
+    add_sample(sm, (double)instances, (double)witnesses, (double)ns, !tu->warming);
     tu->warming = false;
     if (--tu->block <= 0 || sm->n >= QUOTA) {
         end_block(sm);
@@ -437,9 +479,15 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
         }
     } /* else the block goes on with the same value */
     if (!tu->done && (tu->used_ns >= tu->budget_ns || tu->used_instances >= tu->budget_instances)) {
-        end_block(&tu->samples[tu->at]); /* cut: lt_tuner_state hands the step's measurements to the next run */
+        /* Cut: lt_tuner_state hands the step's measurements to the next
+         * run; the rest of this one runs the step's leader so far (the
+         * first runs of a search would otherwise run the untuned setting). */
+        end_block(&tu->samples[tu->at]);
+        struct value_rate vr[LT_TUNE_VALUES];
+        rates(tu, vr);
+        int lead = leader(tu, vr);
         tu->done = true;
-        tu->cur = tu->best;
+        tu->cur = lead >= 0 ? tu->vals[lead] : tu->best;
     }
 }
 

@@ -29,14 +29,14 @@ enum {
 
 /* The search is LT_TUNE_STEPS steps, each over the values of one setting;
  * its position is the step it is at, LT_TUNE_END when it is done. */
-enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_VALUES = 12, LT_TUNE_STEPS = 8,
+enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_VALUES = 20, LT_TUNE_STEPS = 7,
        LT_TUNE_END = LT_TUNE_STEPS };
 
 /* The least budget a search starts with, in instances: two batches of the
  * biggest size for each value of the biggest step (a run with less
  * searches nothing and keeps the cached setting; a batch bigger than
  * LT_TUNE_MAX_BATCH from the options raises it alike). */
-#define LT_TUNE_MIN_BUDGET (2L * LT_TUNE_MAX_BATCH * LT_TUNE_VALUES)
+#define LT_TUNE_MIN_BUDGET (24L * LT_TUNE_MAX_BATCH)
 
 /* One value's measured batches in the current step, as sums (so a step cut
  * by the end of a run goes on in the next with what it had).  The unit of
@@ -65,7 +65,9 @@ struct lt_tune_state {
  * interleaved, and move to the value that caught the most witnesses per
  * second if it did so clearly (tune.c says what that means).  The runner
  * calls lt_tuner_batch after every batch run with tu->cur and runs the next
- * batch with tu->cur; when tu->done, tu->best is the winner. */
+ * batch with tu->cur; when tu->done, tu->cur is what the rest of the run
+ * runs: the winner (tu->best) when the search is complete, else the leader
+ * of the step it was cut in. */
 struct lt_tuner {
     unsigned free;                  /* LT_TUNE_* the search may change */
     long cost;                      /* ns per instance back to back: the period's unit */
