@@ -9,7 +9,7 @@ void rc_urcu_qsbr_reader_enter(void) { urcu_qsbr_register_thread(); }
 void rc_urcu_qsbr_reader_exit(void) { urcu_qsbr_unregister_thread(); }
 
 /* n reads, then one quiescent state, as cowcfg_qsbr's readers do. */
-uint64_t rc_urcu_qsbr_read_batch(struct rc_version **current, int n)
+__attribute__((aligned(64))) uint64_t rc_urcu_qsbr_read_batch(struct rc_version **current, int n)
 {
     uint64_t sum = 0;
     for (int i = 0; i < n; i++) {
