@@ -166,7 +166,7 @@ static void *writer_main(void *arg)
 
 /* ---- BATCH reads per variant ----------------------------------------------- */
 
-static uint64_t read_atomic_ptr(struct config_run *r)
+static READ_LOOP uint64_t read_atomic_ptr(struct config_run *r)
 {
     uint64_t sum = 0;
     for (int i = 0; i < BATCH; i++)
@@ -175,7 +175,7 @@ static uint64_t read_atomic_ptr(struct config_run *r)
     return sum;
 }
 
-static uint64_t read_config(struct config_run *r, void *node)
+static READ_LOOP uint64_t read_config(struct config_run *r, void *node)
 {
     const struct lock_ops *ops = r->v->ops;
     uint64_t sum = 0;
@@ -189,7 +189,7 @@ static uint64_t read_config(struct config_run *r, void *node)
     return sum;
 }
 
-static uint64_t read_rwlock(struct config_run *r, void *node)
+static READ_LOOP uint64_t read_rwlock(struct config_run *r, void *node)
 {
     const struct lock_ops *ops = r->v->ops;
     uint64_t sum = 0;
@@ -201,7 +201,7 @@ static uint64_t read_rwlock(struct config_run *r, void *node)
     return sum;
 }
 
-static uint64_t read_mutex(struct config_run *r, void *node)
+static READ_LOOP uint64_t read_mutex(struct config_run *r, void *node)
 {
     const struct lock_ops *ops = r->v->ops;
     uint64_t sum = 0;
@@ -213,18 +213,20 @@ static uint64_t read_mutex(struct config_run *r, void *node)
     return sum;
 }
 
-static uint64_t read_cowcfg_api(struct config_run *r)
+/* c and slot as arguments, as a program holds them: read from r, the
+ * compiler would load them again after every store to the slot. */
+static READ_LOOP uint64_t read_cowcfg_api(struct cowcfg *c, struct cowcfg_slot *slot)
 {
     uint64_t sum = 0;
     for (int i = 0; i < BATCH; i++) {
-        cowcfg_read_lock(r->cow, r->cow_slot);
-        sum += read_fields(cowcfg_get(r->cow));
-        cowcfg_read_unlock(r->cow, r->cow_slot);
+        cowcfg_read_lock(c, slot);
+        sum += read_fields(cowcfg_get(c));
+        cowcfg_read_unlock(c, slot);
     }
     return sum;
 }
 
-static uint64_t read_urcu_call(struct config_run *r)
+static READ_LOOP uint64_t read_urcu_call(struct config_run *r)
 {
     uint64_t sum = 0;
     for (int i = 0; i < BATCH; i++) {
@@ -235,7 +237,7 @@ static uint64_t read_urcu_call(struct config_run *r)
     return sum;
 }
 
-static uint64_t read_urcu_inline(struct config_run *r)
+static READ_LOOP uint64_t read_urcu_inline(struct config_run *r)
 {
     uint64_t sum = 0;
     for (int i = 0; i < BATCH; i++) {
@@ -250,7 +252,7 @@ static uint64_t read_batch(struct config_run *r, void *node)
 {
     switch (r->v->kind) {
     case ATOMIC_PTR: return read_atomic_ptr(r);
-    case COWCFG_API: return read_cowcfg_api(r);
+    case COWCFG_API: return read_cowcfg_api(r->cow, r->cow_slot);
     case URCU_CALL: return read_urcu_call(r);
     case URCU_INLINE: return read_urcu_inline(r);
     case VIA_LOCK: break;

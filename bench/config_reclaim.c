@@ -175,13 +175,9 @@ static void *writer_main(void *arg)
 
 /* ---- the readers: BATCH reads ------------------------------------------------------- */
 
-/* Each variant's batch of reads is a function of its own, not inlined, at
- * the start of a 64-byte block of code: reads that cost half a nanosecond
- * are as sensitive to where their loop lands as to what it does (a loop that
- * straddles a fetch block can run 20 % slower), and a change anywhere in this
- * file moves the cases of one switch.  So a bare load and a QSBR read, whose
- * loops are the same instructions on x86, are compared as the same code. */
-#define READ_LOOP __attribute__((noinline, aligned(64)))
+/* Each variant's batch of reads is a READ_LOOP (bench.h), so a bare load
+ * and a QSBR read, whose loops are the same instructions on x86, are timed
+ * as the same code. */
 
 static READ_LOOP uint64_t read_atomic_ptr(struct rc_run *r)
 {
