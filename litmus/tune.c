@@ -412,7 +412,10 @@ static void trace_step(const struct lt_tuner *tu, const struct value_rate *vr, i
     }
 }
 
-/* The fastest value replaces the best so far if it is faster by MARGIN and
+/* The value with the best rate less its error (of two values alike, the
+ * steadier: on the VM back to back caught as much as the best period inside
+ * a search, but whole runs of it swung between 5 and 9 M witnesses/s from
+ * one run to the next) replaces the best so far if it is faster by MARGIN and
  * by SWITCH_Z standard errors of the difference; then on to the next step. */
 static void decide(struct lt_tuner *tu)
 {
@@ -420,7 +423,7 @@ static void decide(struct lt_tuner *tu)
     rates(tu, vr);
     int win = 0;
     for (int i = 1; i < tu->nvals; i++)
-        if (vr[i].rate > vr[win].rate)
+        if (vr[i].rate - vr[i].se > vr[win].rate - vr[win].se)
             win = i;
     bool moved = win != 0 && vr[win].rate > vr[0].rate * MARGIN && z_apart(&vr[win], &vr[0]) > SWITCH_Z;
     tu->tried += tu->nvals;

@@ -170,12 +170,13 @@ static void over_draws(const char *what, struct machine m, int draws, long budge
  * interleaved, in an order drawn at random, so the slow stretches hit all
  * of them alike, on average.  A load that triples every batch's time for
  * five batches in ten is harsher than anything measured on the VM; there,
- * a search that moves only on a clear win keeps a setting 10 to 25 % from
- * the top in some draws (0.87 on average when this was written). */
+ * a search that moves only on a clear win, and prefers the steadier of two
+ * values alike, keeps a setting 10 to 25 % from the top in some draws (0.85
+ * on average when this was written). */
 static void a_changing_load_does_not_mislead(void **state)
 {
     (void)state;
-    over_draws("under a changing load", (struct machine){landscape, 0, 5, false, 0, 0}, 8, 100000000, 0.85, 0.7);
+    over_draws("under a changing load", (struct machine){landscape, 0, 5, false, 0, 0}, 8, 100000000, 0.8, 0.7);
     over_draws("under a slowly changing load", (struct machine){landscape, 0, 40, false, 0, 0}, 8, 100000000, 0.9,
                0.7);
 }
