@@ -400,6 +400,14 @@ static void bm_reclaim(bench_state *st, const void *arg)
 
 static const int writer_hz[] = {1000};
 
+/* Repetitions of every variant, whatever the run's: the targets judge a
+ * tenth of a nanosecond (a QSBR read against a bare load), and the VM's
+ * speed drifts by more than that over the minutes of a run (a bare load
+ * measured 0.41 ns in one minute and 0.55 ns in another); with three
+ * repetitions each, randomly interleaved, two variants' medians can come
+ * from different minutes (0.46 against 0.56 ns for the same instructions). */
+enum { REPEAT = 9 };
+
 void register_config_reclaim(void)
 {
     static const struct rc_variant variants[] = {
@@ -421,5 +429,6 @@ void register_config_reclaim(void)
             bench_def_arg(b, writer_hz[k]);
         bench_def_iterations(b, 1);
         bench_def_manual_time(b);
+        bench_def_repetitions(b, REPEAT);
     }
 }

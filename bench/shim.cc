@@ -29,6 +29,7 @@ void bench_def_threads(bench_def *b, int threads) { B(b)->Threads(threads); }
 void bench_def_arg(bench_def *b, int64_t value) { B(b)->Arg(value); }
 void bench_def_arg_name(bench_def *b, const char *name) { B(b)->ArgName(name); }
 void bench_def_iterations(bench_def *b, int64_t n) { B(b)->Iterations(n); }
+void bench_def_repetitions(bench_def *b, int n) { B(b)->Repetitions(n); }
 void bench_def_real_time(bench_def *b) { B(b)->UseRealTime(); }
 void bench_def_manual_time(bench_def *b) { B(b)->UseManualTime(); }
 

@@ -47,6 +47,10 @@ void bench_def_arg(bench_def *b, int64_t value);
 void bench_def_arg_name(bench_def *b, const char *name);
 /* Run exactly n iterations instead of as many as fill the minimum time. */
 void bench_def_iterations(bench_def *b, int64_t n);
+/* Repeat it n times whatever --benchmark_repetitions says (the report takes
+ * the median), for benchmarks whose comparisons are finer than the
+ * machine's moods. */
+void bench_def_repetitions(bench_def *b, int n);
 /* Report wall-clock time instead of CPU time (threads that wait use no CPU). */
 void bench_def_real_time(bench_def *b);
 /* Report the time the function gives with bench_set_iteration_time. */

@@ -88,9 +88,9 @@ enum { MIN_UNIT = 20 };
 #define FINE 0.15
 static const long batches[] = {250, 500, 1000, 2000, LT_TUNE_MAX_BATCH};
 
-/* The screen's settings, far apart in all but the stride: period (in units
- * of an instance's cost), shuffled, reset side; measured with
- * MEASURE_BATCH-instance batches.  A coordinate search from the untuned
+/* The screen's settings, far apart in period (in units of an instance's
+ * cost), shuffling and reset side, one of them with a stride of two lines;
+ * measured with MEASURE_BATCH-instance batches.  A coordinate search from the untuned
  * setting can stay in its basin when settings pay only together. */
 static const struct {
     double period;
@@ -245,8 +245,9 @@ void lt_tuner_start(struct lt_tuner *tu, const struct lt_setting *start, unsigne
     int step = tu->step;
     begin_step(tu);
     /* The step the last run was cut in: its measurements so far, if the
-     * values are the same (built from the same best and cost). */
-    if (resume && !tu->done && tu->step == step && resume->nvals == tu->nvals) {
+     * values are the same (built from the same best and cost: options that
+     * fix a setting the last run searched make other values). */
+    if (resume && !tu->done && tu->step == step && resume->nvals == tu->nvals && same(&tu->best, &resume->best)) {
         memcpy(tu->samples, resume->samples, sizeof tu->samples);
         start_block(tu, 0);
     }

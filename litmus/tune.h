@@ -32,10 +32,10 @@ enum {
 enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_VALUES = 20, LT_TUNE_STEPS = 7,
        LT_TUNE_END = LT_TUNE_STEPS };
 
-/* The least budget a search starts with, in instances: two batches of the
- * biggest size for each value of the biggest step (a run with less
- * searches nothing and keeps the cached setting; a batch bigger than
- * LT_TUNE_MAX_BATCH from the options raises it alike). */
+/* The least budget a search starts with, in instances: a value's quota of
+ * batches of the biggest size (a run with less searches nothing and keeps
+ * the cached setting; a batch bigger than LT_TUNE_MAX_BATCH from the
+ * options raises it alike). */
 #define LT_TUNE_MIN_BUDGET (24L * LT_TUNE_MAX_BATCH)
 
 /* One value's measured batches in the current step, as sums (so a step cut

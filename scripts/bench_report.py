@@ -59,8 +59,11 @@ class Results:
         # Single repetitions, for values whose median means nothing (per-thread
         # shares: thread numbers differ from one repetition to the next).
         self.iterations = [r for r in runs if r.get("run_type", "iteration") == "iteration"]
+        # A benchmark repeated (all of them under --benchmark_repetitions, or
+        # one that sets its own count) gives its median; any other its run.
+        repeated = {r.get("run_name") for r in medians}
         self.rows = []
-        for r in medians if medians else [r for r in runs if r.get("run_type", "iteration") == "iteration"]:
+        for r in medians + [r for r in self.iterations if r.get("run_name", r["name"]) not in repeated]:
             name = r.get("run_name", r["name"])
             scenario, lock, params = parse_name(name)
             params.setdefault("threads", r.get("threads", 1))
