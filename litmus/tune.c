@@ -207,8 +207,7 @@ static void start_block(struct lt_tuner *tu, int i)
     tu->block = BLOCK + 1;
 }
 
-/* Begin the next step that has something to compare, from tu->step on; or
- * end (the winner keeps the batch size it was measured with). */
+/* Begin the next step that has something to compare, from tu->step on; or end. */
 static void begin_step(struct lt_tuner *tu)
 {
     for (; tu->step < NSTEPS; tu->step++) {
