@@ -598,14 +598,19 @@ static void refuse(struct worker *w, int fd)
  * none, which could leave one waiting), much as nginx's accept_disabled. */
 static bool over_share(const struct worker *w)
 {
+    if (w->draining)
+        return false; /* the backlog is taken whole at the stop (begin_drain) */
     unsigned total = (unsigned)atomic_load_explicit(&w->srv->conns, memory_order_relaxed); /* a count only */
     return w->nconns > total / w->srv->opts.workers + 1;
 }
 
-static void accept_some(struct worker *w)
+/* Returns how many times it called accept: ACCEPT_BURST when there may be more. */
+enum { ACCEPT_BURST = 64 };
+static int accept_some(struct worker *w)
 {
     struct server *s = w->srv;
-    for (int i = 0; i < 64 && (i == 0 || !over_share(w)); i++) {
+    int i = 0;
+    for (; i < ACCEPT_BURST && (i == 0 || !over_share(w)); i++) {
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
@@ -617,7 +622,7 @@ static void accept_some(struct worker *w)
                 bump(&w->st->errors, 1); /* EMFILE and friends: try again on the next wake-up */
                 sleep_ns(1000 * 1000);
             }
-            return;
+            return i;
         }
         /* Relaxed: a counter, not a lock, and it guards no other data.
          * fetch_add hands each worker a distinct old value, so at most
@@ -661,6 +666,7 @@ static void accept_some(struct worker *w)
         gauge(&w->st->active, 1);
         conn_update(w, c);
     }
+    return i;
 }
 
 /* ---- timeouts ---- */
@@ -697,8 +703,18 @@ static void begin_drain(struct worker *w)
 {
     /* BEGIN SOLUTION: stop accepting; answer requests already sent on idle connections, close the idle ones after DRAIN_IDLE_GRACE_NS */
     w->draining = true;
-    if (w->listening)
+    /* Connections the kernel completed before the stop wait in the listen
+     * queue, and their clients have sent requests: shutting the listener
+     * down resets them (wrk counted 30 to 50 read errors that way).  So the
+     * first worker to drain takes the whole queue (answered with Connection:
+     * close), then refuses new ones; until then no answer says close, so no
+     * client reconnects into a queue about to be reset. */
+    if (w->listening) {
+        while (accept_some(w) >= ACCEPT_BURST)
+            ;
+        shutdown(w->srv->listen_fd, SHUT_RDWR); /* new connections are refused from here on */
         epoll_ctl(w->ep, EPOLL_CTL_DEL, w->srv->listen_fd, NULL);
+    }
     w->listening = false;
     struct conn *next;
     uint64_t grace_end = now_ns() + DRAIN_IDLE_GRACE_NS;
@@ -925,8 +941,7 @@ static int serve(struct ctx *ctx, struct server *s)
         ctx_cancel(wctx);
     /* BEGIN SOLUTION: wait for the stop, stop accepting, give in-flight requests until the deadline, then cut */
     ctx_wait(wctx); /* the group stopping, or a worker failing */
-    s->shutdown_began_ns = now_ns();
-    shutdown(s->listen_fd, SHUT_RDWR); /* new connections are refused from here on */
+    s->shutdown_began_ns = now_ns(); /* the first worker to drain shuts the listener (begin_drain) */
     server_totals(s, &t);
     fprintf(stderr, "httpd: shutting down: stopped accepting; %lld connections open (%lld idle, closing them), "
             "waiting up to %.3g s for the rest\n", (long long)t.active, (long long)t.idle,
