@@ -111,7 +111,8 @@ static double search_and_compare(const char *what, const struct machine *m, doub
     int batches = 0, runs = 0, tried = 0;
     bool resume = false;
     do {
-        lt_tuner_start(&tu, &best, LT_TUNE_ALL, cost, resume ? &st : NULL, 100000000000u, budget); /* preemptions take time */
+        /* a budget of 100 s: preemptions take time */
+        lt_tuner_start(&tu, &best, LT_TUNE_ALL, cost, resume ? &st : NULL, 100000000000u, budget);
         batches += drive(&tu, cost, m);
         best = tu.best;
         lt_tuner_state(&tu, &st);
