@@ -348,40 +348,40 @@ static double z_apart(const struct value_rate *hi, const struct value_rate *lo)
     return se > 0 ? (hi->rate - lo->rate) / se : hi->rate > lo->rate ? INFINITY : 0;
 }
 
-/* The value with the highest rate among those with at least FEW_BLOCKS blocks (-1: none yet). */
-static int leader(const struct lt_tuner *tu, const struct value_rate *vr)
-{
-    int lead = -1;
-    for (int k = 0; k < tu->nvals; k++)
-        if (vr[k].blocks >= FEW_BLOCKS && (lead < 0 || vr[k].rate > vr[lead].rate))
-            lead = k;
-    return lead;
-}
+/* The step's values' rates and errors (rates() fills them in), and its
+ * leader: the value with the highest rate among those with at least
+ * FEW_BLOCKS blocks (-1: none yet). */
+struct step_rates {
+    struct value_rate v[LT_TUNE_VALUES];
+    int lead;
+};
 
 /* Value i is out of the race: it has run a few blocks and the leader's
  * rate is DROP_Z standard errors above its own (a clear loser gives its
  * batches to the values still in the race). */
-static bool dropped(const struct lt_tuner *tu, const struct value_rate *vr, int i)
+static bool dropped(const struct step_rates *sr, int i)
 {
-    int lead = leader(tu, vr);
-    return lead >= 0 && lead != i && vr[i].blocks >= FEW_BLOCKS && z_apart(&vr[lead], &vr[i]) > DROP_Z;
+    const struct value_rate *v = sr->v;
+    return sr->lead >= 0 && sr->lead != i && v[i].blocks >= FEW_BLOCKS && z_apart(&v[sr->lead], &v[i]) > DROP_Z;
 }
 
 /* Value i needs no more batches: it has run its QUOTA, or it is out of the race. */
-static bool measured(const struct lt_tuner *tu, const struct value_rate *vr, int i)
+static bool measured(const struct lt_tuner *tu, const struct step_rates *sr, int i)
 {
-    return tu->samples[i].n >= QUOTA || dropped(tu, vr, i);
+    return tu->samples[i].n >= QUOTA || dropped(sr, i);
 }
 
-/* Every value's rate and error so far.  A value's own error rests on a few
- * blocks, and a few blocks can agree by chance (all four in a bad stretch
- * of the machine: an error of zero, and a good value dropped); so no value's
+/* Every value's rate and error so far, and the leader.  A value's own error
+ * rests on a few blocks, and a few blocks can agree by chance (all four in a
+ * bad stretch of the machine: an error of zero, and a good value dropped); so no value's
  * error is taken as smaller than what the spread of all the step's blocks
  * says a value with its blocks has (the pooled variance of a block's rate,
  * relative to its value's rate). */
-static void rates(const struct lt_tuner *tu, struct value_rate *vr)
+static void rates(const struct lt_tuner *tu, struct step_rates *sr)
 {
+    struct value_rate *vr = sr->v;
     double pooled = 0, df = 0;
+    sr->lead = -1;
     for (int i = 0; i < tu->nvals; i++) {
         vr[i] = value_rate(&tu->samples[i]);
         if (vr[i].blocks >= 2 && vr[i].rate > 0) {
@@ -389,6 +389,8 @@ static void rates(const struct lt_tuner *tu, struct value_rate *vr)
             pooled += rel * rel * vr[i].blocks * (vr[i].blocks - 1);
             df += vr[i].blocks - 1;
         }
+        if (vr[i].blocks >= FEW_BLOCKS && (sr->lead < 0 || vr[i].rate > vr[sr->lead].rate))
+            sr->lead = i;
     }
     if (df <= 0)
         return;
@@ -399,8 +401,9 @@ static void rates(const struct lt_tuner *tu, struct value_rate *vr)
 }
 
 /* LITMUS_TUNE_TRACE set: each step's values and rates on stderr, to see why the search chose what it did. */
-static void trace_step(const struct lt_tuner *tu, const struct value_rate *vr, int win, bool moved)
+static void trace_step(const struct lt_tuner *tu, const struct step_rates *sr, int win, bool moved)
 {
+    const struct value_rate *vr = sr->v;
     for (int i = 0; i < tu->nvals; i++) {
         const struct lt_tune_samples *sm = &tu->samples[i];
         char text[160];
@@ -408,7 +411,7 @@ static void trace_step(const struct lt_tuner *tu, const struct value_rate *vr, i
         fprintf(stderr, "litmus tune: step %d %c %-62s %7.3f ± %5.3f M witnesses/s, %6.1f %% in %3d batches%s\n",
                 tu->step, i == win && moved ? '*' : i == 0 ? '=' : ' ', text, vr[i].rate / 1e6, vr[i].se / 1e6,
                 sm->inst > 0 ? 100 * (sm->w - 1e-3 * sm->inst) / sm->inst : 0, sm->n,
-                dropped(tu, vr, i) ? ", dropped" : "");
+                dropped(sr, i) ? ", dropped" : "");
     }
 }
 
@@ -417,10 +420,9 @@ static void trace_step(const struct lt_tuner *tu, const struct value_rate *vr, i
  * a search, but whole runs of it swung between 5 and 9 M witnesses/s from
  * one run to the next) replaces the best so far if it is faster by MARGIN and
  * by SWITCH_Z standard errors of the difference; then on to the next step. */
-static void decide(struct lt_tuner *tu)
+static void decide(struct lt_tuner *tu, const struct step_rates *sr)
 {
-    struct value_rate vr[LT_TUNE_VALUES];
-    rates(tu, vr);
+    const struct value_rate *vr = sr->v;
     int win = 0;
     for (int i = 1; i < tu->nvals; i++)
         if (vr[i].rate - vr[i].se > vr[win].rate - vr[win].se)
@@ -428,7 +430,7 @@ static void decide(struct lt_tuner *tu)
     bool moved = win != 0 && vr[win].rate > vr[0].rate * MARGIN && z_apart(&vr[win], &vr[0]) > SWITCH_Z;
     tu->tried += tu->nvals;
     if (getenv("LITMUS_TUNE_TRACE"))
-        trace_step(tu, vr, win, moved);
+        trace_step(tu, sr, win, moved);
     if (moved)
         tu->best = tu->vals[win];
     tu->step++;
@@ -439,15 +441,15 @@ static void decide(struct lt_tuner *tu)
  * with a load that comes and goes, and give one value all the slow
  * stretches); -1 when the race is over: every value has its measure, or only
  * one is left in it. */
-static int next_value(struct lt_tuner *tu, const struct value_rate *vr)
+static int next_value(struct lt_tuner *tu, const struct step_rates *sr)
 {
     int in = 0, fewest = -1, ties = 0, pick = -1;
     for (int i = 0; i < tu->nvals; i++)
-        in += !dropped(tu, vr, i);
+        in += !dropped(sr, i);
     if (in <= 1)
         return -1;
     for (int i = 0; i < tu->nvals; i++) {
-        if (measured(tu, vr, i))
+        if (measured(tu, sr, i))
             continue;
         int n = tu->samples[i].n;
         if (fewest < 0 || n < fewest) {
@@ -471,11 +473,11 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
     tu->warming = false;
     if (--tu->block <= 0 || sm->n >= QUOTA) {
         end_block(sm);
-        struct value_rate vr[LT_TUNE_VALUES];
-        rates(tu, vr);
-        int next = next_value(tu, vr);
+        struct step_rates sr;
+        rates(tu, &sr);
+        int next = next_value(tu, &sr);
         if (next < 0) {
-            decide(tu);
+            decide(tu, &sr);
             begin_step(tu);
         } else {
             start_block(tu, next);
@@ -486,11 +488,10 @@ void lt_tuner_batch(struct lt_tuner *tu, long instances, uint64_t witnesses, uin
          * run; the rest of this one runs the step's leader so far (the
          * first runs of a search would otherwise run the untuned setting). */
         end_block(&tu->samples[tu->at]);
-        struct value_rate vr[LT_TUNE_VALUES];
-        rates(tu, vr);
-        int lead = leader(tu, vr);
+        struct step_rates sr;
+        rates(tu, &sr);
         tu->done = true;
-        tu->cur = lead >= 0 ? tu->vals[lead] : tu->best;
+        tu->cur = sr.lead >= 0 ? tu->vals[sr.lead] : tu->best;
     }
 }
 
