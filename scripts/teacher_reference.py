@@ -44,7 +44,7 @@ def machine_table(report_head):
     return "| machine |  |\n|---|---|\n" + "\n".join(rows[start:end + 1]) + "\n"
 
 
-def refresh(readme, report_sections, table, bench_dir):
+def refresh(readme, report_sections, table):
     with open(readme) as f:
         old = f.read()
     head, sections = split(old)
@@ -72,12 +72,11 @@ def main():
         sys.exit(f"teacher_reference: no {report}: run make bench first")
     with open(report) as f:
         rhead, rsections = split(f.read())
-    # The report's machine table comes after its first heading's opening lines.
-    table = machine_table(rhead + "".join(h + "\n" + b for h, b in rsections[:2]))
+    table = machine_table(rhead)  # the table stands before the report's first section
     readmes = sorted(glob.glob(os.path.join(opts.labs, "*", "teacher", "reference", "README.md")))
     if not readmes:
         sys.exit(f"teacher_reference: no teacher/reference/README.md under {opts.labs}")
-    plans = [(r,) + refresh(r, rsections, table, opts.bench) for r in readmes]
+    plans = [(r,) + refresh(r, rsections, table) for r in readmes]
     for readme, text, pngs in plans:
         for p in pngs:
             if not os.path.exists(os.path.join(opts.bench, p)):
