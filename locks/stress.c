@@ -20,7 +20,11 @@
 #include "locks/sys.h"
 
 struct shared {
+    /* cfg points at cfg_copy: threads a watchdog abandons go on reading it
+     * after stress_run returns, when the caller's config (often on its
+     * stack) is gone. */
     const struct stress_config *cfg;
+    struct stress_config cfg_copy;
     void *lock;
     atomic_uint ready;    /* threads at the start line */
     atomic_bool go;       /* the start signal */
@@ -365,7 +369,8 @@ enum stress_status stress_run(const struct stress_config *cfg, struct stress_res
     unsigned n = cfg->threads;
     struct shared *s = xaligned_alloc(sizeof *s);
     struct worker *w = xaligned_alloc(n * sizeof *w);
-    s->cfg = cfg;
+    s->cfg_copy = *cfg;
+    s->cfg = &s->cfg_copy;
     s->lock = lock_new(cfg->ops);
     if (!s->lock) {
         fprintf(stderr, "stress: %s init failed: %s\n", cfg->ops->name, strerror(errno));
