@@ -146,53 +146,68 @@ static void preempted_batches_do_not_mislead(void **state)
     search_and_compare("with preemptions", &(struct machine){landscape, 7, 0, false, 0, 0}, 0.9, 100000000);
 }
 
-/* The mean of search_and_compare over machines that differ in their coin or
- * in where their load's cycle stands when the search starts (a search's
- * decisions on a noisy machine are a draw: what matters is how good they
- * are over many draws, and that none is far off).  Fails below `mean` on
- * average or below `least` once. */
-static void over_draws(const char *what, struct machine m, int draws, long budget, double mean, double least)
+/* Draws of a noisy machine per test: a search's decisions there are a
+ * draw, and what matters is how good they are over many.  With 8 draws the
+ * worst of them moved from 0.73 to 0.41 x the sweep's best between x86-64
+ * and aarch64 (whose wider cache line changes the strides searched): the
+ * tail of a few draws says little, the mean of 40 says something. */
+enum { DRAWS = 40 };
+
+/* At least this share of the sweep's best in every draw: the untuned
+ * setting gets 0.21 to 0.24 of it, so a draw below LEAST is a search that
+ * lost (almost) everything it could gain, not an unlucky one (the worst of
+ * 40 draws measured 0.45 to 0.87 with the close-call rule). */
+#define LEAST 0.35
+
+/* The mean of search_and_compare over DRAWS machines that differ in their
+ * coin and in where their load's cycle stands when the search starts.
+ * Fails below `mean` on average or below LEAST once. */
+static void over_draws(const char *what, struct machine m, long budget, double mean)
 {
-    double sum = 0, low = 1e9;
-    for (int d = 1; d <= draws; d++) {
+    double sum = 0, low = 1e9, below_09 = 0;
+    for (int d = 1; d <= DRAWS; d++) {
         m.seed = (uint64_t)d * 7919;
         m.phase = d * 3;
         double got = search_and_compare(what, &m, 0, budget);
         sum += got;
         low = got < low ? got : low;
+        below_09 += got < 0.9;
     }
-    printf("   %s: %.2f x the sweep's best on average over %d draws, %.2f at least\n", what, sum / draws, draws, low);
-    if (sum / draws < mean || low < least)
-        fail_msg("%s: %.2f x the sweep's best on average (want %.2f), %.2f at least (want %.2f)", what, sum / draws,
-                 mean, low, least);
+    printf("   %s: %.2f x the sweep's best on average over %d draws, %.2f at least, %.0f draws below 0.9\n", what,
+           sum / DRAWS, DRAWS, low, below_09);
+    if (sum / DRAWS < mean || low < LEAST)
+        fail_msg("%s: %.2f x the sweep's best on average (want %.2f), %.2f at least (want %.2f)", what, sum / DRAWS,
+                 mean, low, LEAST);
 }
 
 /* A machine whose load changes every few batches: the values of a step run
  * interleaved, in an order drawn at random, so the slow stretches hit all
  * of them alike, on average.  A load that triples every batch's time for
- * five batches in ten is harsher than anything measured on the VM; there,
- * a search that moves only on a clear win, and prefers the steadier of two
- * values alike, keeps a setting 10 to 25 % from the top in some draws (0.85
- * on average when this was written). */
+ * five batches in ten is harsher than anything measured on the VM: a
+ * value's 24 batches then hold anywhere from a third to two thirds of slow
+ * ones, and a 1.7 x better batch size can measure slower than a worse one.
+ * When this was written: 0.84 (x86-64) and 0.89 (aarch64) on average, 0.99
+ * and 0.97 with the slow load; before the close-call rule, 0.88 and 0.83,
+ * 0.95 and 0.92. */
 static void a_changing_load_does_not_mislead(void **state)
 {
     (void)state;
-    over_draws("under a changing load", (struct machine){landscape, 0, 5, false, 0, 0}, 8, 100000000, 0.8, 0.7);
-    over_draws("under a slowly changing load", (struct machine){landscape, 0, 40, false, 0, 0}, 8, 100000000, 0.9,
-               0.7);
+    over_draws("under a changing load", (struct machine){landscape, 0, 5, false, 0, 0}, 100000000, 0.8);
+    over_draws("under a slowly changing load", (struct machine){landscape, 0, 40, false, 0, 0}, 100000000, 0.9);
 }
 
 /* Batches that catch 1.7 or 0.3 times their setting's rate, on a coin (on
  * the VM, a batch's rate has a spread of 45 % of its mean: this coin's is
  * 70 %): enough batches per value still rank the settings, with a run's
  * whole budget and in the runner's budget for runs of 300000 instances,
- * where a search takes several runs. */
+ * where a search takes several runs.  When this was written: 0.93 to 0.94
+ * on average on both CPUs (0.86 to 0.90 before the close-call rule). */
 static void noisy_batches_still_rank(void **state)
 {
     (void)state;
-    over_draws("with coin-flip batches", (struct machine){landscape, 0, 0, true, 0, 0}, 8, 100000000, 0.85, 0.6);
-    over_draws("with coin-flip batches, in runs of 300000", (struct machine){landscape, 0, 0, true, 0, 0}, 10, 180000,
-               0.8, 0.5);
+    over_draws("with coin-flip batches", (struct machine){landscape, 0, 0, true, 0, 0}, 100000000, 0.85);
+    over_draws("with coin-flip batches, in runs of 300000", (struct machine){landscape, 0, 0, true, 0, 0}, 180000,
+               0.85);
 }
 
 /* Settings that pay only together: the second pass finds them. */
