@@ -99,8 +99,10 @@ static double sweep_best(double (*rate)(const struct lt_setting *, long), long c
  * instances each (a cut search goes on in the next run from the state the
  * cache would keep: its best setting, its step and that step's
  * measurements); asserts it ends within 12 runs, at `share` x the sweep's
- * best or better, having decided on at most 60 values per run. */
-static double search_and_compare(const char *what, const struct machine *m, double share, long budget)
+ * best or better, having decided on at most 60 values per run.  Prints what
+ * it found, or writes it to line when given. */
+static double search_and_compare(const char *what, const struct machine *m, double share, long budget, char *line,
+                                  size_t size)
 {
     long cost = 100;
     const struct lt_setting start = untuned(cost);
@@ -125,8 +127,13 @@ static double search_and_compare(const char *what, const struct machine *m, doub
     char a[256], b[256];
     lt_setting_text(&best, a, sizeof a);
     lt_setting_text(&grid, b, sizeof b);
-    printf("   %s: %s (%.3f) after %d values, %d batches, %d runs; sweep: %s (%.3f); untuned %.3f\n", what, a, got,
-           tried, batches, runs + 1, b, top, m->rate(&start, cost));
+    char out[1024];
+    snprintf(out, sizeof out, "   %s: %s (%.3f) after %d values, %d batches, %d runs; sweep: %s (%.3f); untuned %.3f\n",
+             what, a, got, tried, batches, runs + 1, b, top, m->rate(&start, cost));
+    if (line)
+        snprintf(line, size, "%s", out);
+    else
+        fputs(out, stdout);
     assert_true(tu.complete);
     if (got < share * top)
         fail_msg("%s: the search found %.3f, below %.2f x the sweep's %.3f", what, got, share, top);
@@ -136,14 +143,14 @@ static double search_and_compare(const char *what, const struct machine *m, doub
 static void search_reaches_the_sweeps_best(void **state)
 {
     (void)state;
-    search_and_compare("search", &(struct machine){landscape, 0, 0, false, 0, 0}, 0.9, 100000000);
+    search_and_compare("search", &(struct machine){landscape, 0, 0, false, 0, 0}, 0.9, 100000000, NULL, 0);
 }
 
 /* A batch stretched 50x by a preemption must not decide the winner. */
 static void preempted_batches_do_not_mislead(void **state)
 {
     (void)state;
-    search_and_compare("with preemptions", &(struct machine){landscape, 7, 0, false, 0, 0}, 0.9, 100000000);
+    search_and_compare("with preemptions", &(struct machine){landscape, 7, 0, false, 0, 0}, 0.9, 100000000, NULL, 0);
 }
 
 /* Draws of a noisy machine per test: a search's decisions there are a
@@ -165,16 +172,19 @@ enum { DRAWS = 40 };
 static void over_draws(const char *what, struct machine m, long budget, double mean)
 {
     double sum = 0, low = 1e9, below_09 = 0;
+    char line[1024], worst[1024] = "";
     for (int d = 1; d <= DRAWS; d++) {
         m.seed = (uint64_t)d * 7919;
         m.phase = d * 3;
-        double got = search_and_compare(what, &m, 0, budget);
+        double got = search_and_compare(what, &m, 0, budget, line, sizeof line);
         sum += got;
+        if (got < low)
+            memcpy(worst, line, sizeof worst);
         low = got < low ? got : low;
         below_09 += got < 0.9;
     }
-    printf("   %s: %.2f x the sweep's best on average over %d draws, %.2f at least, %.0f draws below 0.9\n", what,
-           sum / DRAWS, DRAWS, low, below_09);
+    printf("   %s: %.2f x the sweep's best on average over %d draws, %.2f at least, %.0f below 0.9; the worst:\n%s",
+           what, sum / DRAWS, DRAWS, low, below_09, worst);
     if (sum / DRAWS < mean || low < LEAST)
         fail_msg("%s: %.2f x the sweep's best on average (want %.2f), %.2f at least (want %.2f)", what, sum / DRAWS,
                  mean, low, LEAST);
@@ -214,7 +224,8 @@ static void noisy_batches_still_rank(void **state)
 static void interacting_settings_are_found(void **state)
 {
     (void)state;
-    search_and_compare("interacting settings", &(struct machine){interacting, 0, 0, false, 0, 0}, 0.9, 100000000);
+    search_and_compare("interacting settings", &(struct machine){interacting, 0, 0, false, 0, 0}, 0.9, 100000000,
+                       NULL, 0);
 }
 
 /* Only the free settings change; the budget ends the search early, flagged. */
