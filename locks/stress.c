@@ -26,6 +26,8 @@ struct shared {
     const struct stress_config *cfg;
     struct stress_config cfg_copy;
     void *lock;
+    struct worker *workers;
+    struct shared *next_abandoned; /* the list below */
     atomic_uint ready;    /* threads at the start line */
     atomic_bool go;       /* the start signal */
     atomic_uint arrived;  /* threads past the start line, about to ask for the lock */
@@ -235,6 +237,13 @@ static const char *config_error(const struct stress_config *cfg)
     return NULL;
 }
 
+/* Runs whose threads a watchdog abandoned: their memory stays in use by
+ * those threads, so it is never freed; listed here, it stays reachable (a
+ * leak checker does not report it, a debugger finds it).  The mutex: runs
+ * may go on in several threads at once. */
+static struct shared *abandoned;
+static pthread_mutex_t abandoned_mu = PTHREAD_MUTEX_INITIALIZER;
+
 /* A config must hold a version before readers arrive. */
 static void publish_first_version(struct shared *s)
 {
@@ -371,6 +380,7 @@ enum stress_status stress_run(const struct stress_config *cfg, struct stress_res
     struct worker *w = xaligned_alloc(n * sizeof *w);
     s->cfg_copy = *cfg;
     s->cfg = &s->cfg_copy;
+    s->workers = w;
     s->lock = lock_new(cfg->ops);
     if (!s->lock) {
         fprintf(stderr, "stress: %s init failed: %s\n", cfg->ops->name, strerror(errno));
@@ -410,7 +420,13 @@ enum stress_status stress_run(const struct stress_config *cfg, struct stress_res
                 "stress: watchdog: %s with %u threads: %u threads still inside lock/unlock "
                 "%.1f s after the stop (a lost wake-up or a deadlock); abandoning them\n",
                 cfg->ops->name, n, n - atomic_load(&s->finished), (double)watchdog / 1e9);
-        return STRESS_HUNG; /* s, w and the lock stay allocated: threads still use them */
+        for (unsigned i = 0; i < n; i++)
+            pthread_detach(w[i].thread); /* never joined: a thread that leaves frees its own resources */
+        pthread_mutex_lock(&abandoned_mu); /* s, w and the lock stay allocated: threads still use them */
+        s->next_abandoned = abandoned;
+        abandoned = s;
+        pthread_mutex_unlock(&abandoned_mu);
+        return STRESS_HUNG;
     }
     for (unsigned i = 0; i < n; i++)
         pthread_join(w[i].thread, NULL);

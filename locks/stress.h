@@ -58,7 +58,8 @@ enum { STRESS_WINDOW_MS = 10 };
 enum stress_status {
     STRESS_OK = 0,
     STRESS_VIOLATION, /* ran to the end; result.violations > 0 */
-    STRESS_HUNG,      /* watchdog fired; threads and the lock are abandoned */
+    STRESS_HUNG,      /* watchdog fired; threads and the lock are abandoned (they keep
+                       * their own copy of the config: the caller may free its own) */
     STRESS_BAD_CONFIG,
 };
 
