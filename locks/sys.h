@@ -17,9 +17,8 @@
 #define CACHE_LINE ARCH_CACHE_LINE
 #define CACHE_ALIGNED _Alignas(CACHE_LINE)
 
-/* Tell the CPU we are in a spin-wait loop (PAUSE on x86-64, ISB on aarch64:
- * arch.h says why each), and re-read memory on each spin: it is also a
- * compiler barrier. */
+/* MEMLAB_TSAN: this is a ThreadSanitizer build (gcc says so with a macro,
+ * clang with a feature test). */
 #if defined(__SANITIZE_THREAD__)
 #define MEMLAB_TSAN 1
 #elif defined(__has_feature)
@@ -32,6 +31,9 @@
 #include <sched.h>
 #endif
 
+/* Tell the CPU we are in a spin-wait loop (PAUSE on x86-64, ISB on aarch64:
+ * arch.h says why each), and re-read memory on each spin: it is also a
+ * compiler barrier. */
 static inline void cpu_relax(void)
 {
     arch_spin_pause();
