@@ -66,7 +66,7 @@ _Static_assert((int)NSTEPS == (int)LT_TUNE_STEPS, "tune.h's LT_TUNE_STEPS counts
  * value may drop out; a block is one warm-up batch and BLOCK measured ones (the
  * warm-up: a batch's rate depends on the cache state the batch before it
  * left; a run repeats one setting, so a value is measured after itself). */
-enum { QUOTA = 24, FEW_BLOCKS = 4, BLOCK = 2, STALL = 4, MEASURE_BATCH = 1000 };
+enum { QUOTA = LT_TUNE_QUOTA, FEW_BLOCKS = 4, BLOCK = 2, STALL = 4, MEASURE_BATCH = 1000 };
 /* A value whose rate lies DROP_Z standard errors below the leader's leaves the race. */
 #define DROP_Z 3.0
 /* A value must beat the best so far by SWITCH_Z standard errors of the difference, and by MARGIN, to replace it. */

@@ -30,13 +30,13 @@ enum {
 /* The search is LT_TUNE_STEPS steps, each over the values of one setting;
  * its position is the step it is at, LT_TUNE_END when it is done. */
 enum { LT_TUNE_MAX_BATCH = 4000, LT_TUNE_MAX_STRIDE = 64, LT_TUNE_VALUES = 20, LT_TUNE_STEPS = 7,
-       LT_TUNE_END = LT_TUNE_STEPS };
+       LT_TUNE_END = LT_TUNE_STEPS, LT_TUNE_QUOTA = 24 /* measured batches per value and step (tune.c) */ };
 
 /* The least budget a search starts with, in instances: a value's quota of
  * batches of the biggest size (a run with less searches nothing and keeps
  * the cached setting; a batch bigger than LT_TUNE_MAX_BATCH from the
  * options raises it alike). */
-#define LT_TUNE_MIN_BUDGET (24L * LT_TUNE_MAX_BATCH)
+#define LT_TUNE_MIN_BUDGET ((long)LT_TUNE_QUOTA * LT_TUNE_MAX_BATCH)
 
 /* One value's measured batches in the current step, as sums (so a step cut
  * by the end of a run goes on in the next with what it had).  The unit of
